@@ -1,0 +1,1 @@
+//! Shared correctness suite (placeholder).

@@ -1,0 +1,1 @@
+//! zkaccel host library (placeholder).

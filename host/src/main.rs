@@ -1,0 +1,2 @@
+//! zkaccel command line (placeholder).
+fn main() {}
