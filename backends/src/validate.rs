@@ -127,3 +127,67 @@ pub fn merkle(info: &DeviceInfo, leaves: usize) -> Result<()> {
     }
     check_size(info, Op::MerkleTree, leaves)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{DeviceKind, OpLimit};
+
+    fn device_with(caps: Vec<OpLimit>) -> DeviceInfo {
+        DeviceInfo {
+            id: "test:0".into(),
+            kind: DeviceKind::Fpga,
+            name: "test device".into(),
+            memory_bytes: 1 << 20,
+            compute_units: 1,
+            capabilities: caps,
+        }
+    }
+
+    #[test]
+    fn ops_a_device_lacks_are_unsupported() {
+        let info = device_with(vec![OpLimit { op: Op::MsmG1, max_size: 1 << 10 }]);
+        for result in [
+            msm(&info, Op::MsmG2, 1, 1).map(|_| ()),
+            ntt_len(&info, 8, Coset::None).map(|_| ()),
+            poseidon(&info, 2, 2).map(|_| ()),
+            merkle(&info, 2),
+            load_bases(&info, BasesGroup::G2, 1),
+            load_bases(&info, BasesGroup::G1, 1),
+        ] {
+            assert!(matches!(result, Err(BackendError::Unsupported { ref device, .. }) if device == "test:0"), "{result:?}");
+        }
+        assert_eq!(msm(&info, Op::MsmG1, 1024, 1024), Ok(()));
+        assert!(matches!(msm(&info, Op::MsmG1, 1025, 1025), Err(BackendError::SizeAboveLimit { limit: 1024, .. })));
+    }
+
+    #[test]
+    fn resident_ranges_and_groups_are_checked() {
+        let info = device_with(vec![
+            OpLimit { op: Op::MsmG1, max_size: 100 },
+            OpLimit { op: Op::ResidentBases, max_size: 100 },
+        ]);
+        let handle = BasesHandle { id: 3, group: BasesGroup::G1, len: 10 };
+        assert_eq!(msm_resident(&info, &handle, BasesGroup::G1, &(2..10), 8), Ok(()));
+        assert!(matches!(msm_resident(&info, &handle, BasesGroup::G1, &(2..11), 9), Err(BackendError::InvalidInput(_))));
+        assert!(matches!(
+            msm_resident(&info, &handle, BasesGroup::G1, &(2..10), 7),
+            Err(BackendError::LengthMismatch { expected: 8, got: 7, .. })
+        ));
+        assert!(matches!(msm_resident(&info, &handle, BasesGroup::G2, &(0..1), 1), Err(BackendError::InvalidInput(_))));
+    }
+
+    #[test]
+    fn poseidon_and_ntt_shapes() {
+        let info = device_with(vec![
+            OpLimit { op: Op::Ntt, max_size: 1 << 20 },
+            OpLimit { op: Op::Poseidon, max_size: 10 },
+        ]);
+        assert_eq!(poseidon(&info, 20, 2), Ok(10));
+        assert!(matches!(poseidon(&info, 22, 2), Err(BackendError::SizeAboveLimit { size: 11, .. })));
+        assert!(matches!(poseidon(&info, 3, 2), Err(BackendError::LengthMismatch { .. })));
+        assert_eq!(ntt_len(&info, 1, Coset::OddPowersOf2n), Ok(0));
+        assert_eq!(ntt_batch(&info, 0, 4, Coset::None), Ok(2));
+        assert!(matches!(ntt_batch(&info, 4, 0, Coset::None), Err(BackendError::NotPowerOfTwo { size: 0, .. })));
+    }
+}

@@ -1,1 +1,0 @@
-//! Shared correctness suite (placeholder).

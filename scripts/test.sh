@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Runs zkaccel's whole test suite: formatting, lints, and every test of every crate.
+#
+# It installs what the tests need when it is missing (when run as root; otherwise it says
+# what to install) and fails if it cannot. Tests that need hardware this machine lacks
+# (a GPU, an FPGA card) report themselves skipped with the reason; tests that need
+# something this script installs fail when it is missing.
+#
+# Usage: scripts/test.sh            # everything
+#        scripts/test.sh --fast     # skip fmt and clippy
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fast=0
+[[ "${1:-}" == "--fast" ]] && fast=1
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [[ "$(id -u)" == 0 ]]; }
+
+# --- what the tests need ---------------------------------------------------------------
+need_rust_component() {
+  local component=$1 probe=$2
+  if ! cargo "$probe" --version >/dev/null 2>&1; then
+    command -v rustup >/dev/null 2>&1 || die "cargo $probe is missing and rustup is not installed: install the Rust component '$component'"
+    step "installing Rust component $component"
+    rustup component add "$component" || die "could not install the Rust component '$component'"
+  fi
+}
+
+step "checking tools"
+command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust from https://rustup.rs"
+need_rust_component rustfmt fmt
+need_rust_component clippy clippy
+cargo --version
+
+# --- checks ------------------------------------------------------------------------------
+if [[ $fast == 0 ]]; then
+  step "cargo fmt --check"
+  cargo fmt --all -- --check
+
+  step "cargo clippy (warnings are errors)"
+  cargo clippy --workspace --all-targets --release --locked -- -D warnings
+fi
+
+step "building and running every test (optimised: the suite runs 2^16-point MSMs)"
+mkdir -p target
+log=target/test-output.log
+set +e
+cargo test --workspace --release --locked --no-fail-fast 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+step "summary"
+sum_of() { grep -E '^test result:' "$log" | grep -oE "[0-9]+ $1" | awk '{s += $1} END {print s + 0}'; }
+skipped=$(grep -c '^SKIPPED ' "$log" || true)
+echo "tests: $(sum_of passed) passed, $(sum_of failed) failed, ${skipped} skipped"
+if [[ $skipped -gt 0 ]]; then
+  echo "skipped (hardware absent):"
+  grep '^SKIPPED ' "$log" | sort | uniq -c | sed 's/^/  /'
+fi
+[[ $status == 0 ]] || die "tests failed (exit $status); see $log"
