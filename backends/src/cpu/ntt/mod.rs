@@ -1,30 +1,140 @@
-//! Fast NTT (placeholder).
-use crate::types::NttConfig;
-use ark_bn254::Fr;
+//! The fast NTT over BN254's Fr: cached twiddles, cache-blocked radix-2 passes on rayon.
+//!
+//! A forward transform multiplies by the coset powers s^j ([`scale`]), runs the Cooley–Tukey
+//! pass that takes natural order to bit-reversed order ([`blocked`], [`kernels`]), and
+//! permutes back ([`bit_reverse`]). An inverse transform runs the same forward pass on the
+//! evaluations, which yields the wanted sums at negated indices, and then reverses the indices
+//! while multiplying by n⁻¹·s^{-j} in one pass. Twiddles live in one table in bit-reversed
+//! order ([`domain::Twiddles`]): every size uses a prefix of it, so the engine keeps the
+//! largest one built so far. Coset factors are two √n-long tables per (size, coset, direction).
 
-/// Caches twiddles per domain.
-#[derive(Debug, Default)]
-pub struct NttEngine;
+mod arith;
+mod bit_reverse;
+mod blocked;
+mod domain;
+mod kernels;
+mod scale;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use ark_bn254::Fr;
+use rayon::prelude::*;
+
+use crate::types::{Coset, NttConfig, NttDirection};
+use domain::{Scale, Twiddles};
+
+/// Polynomials of at most 2^SMALL_LOG points are transformed one per thread in a batch;
+/// larger ones one after another, each in parallel.
+const SMALL_LOG: u32 = blocked::SPLIT.row_log;
+
+/// Runs NTTs and caches what they need: the twiddle table (grown to the largest size seen)
+/// and the coset factor tables per (size, coset, direction). Thread-safe.
+pub struct NttEngine {
+    twiddles: RwLock<Arc<Twiddles>>,
+    scales: RwLock<HashMap<(u32, Coset, NttDirection), Arc<Scale>>>,
+}
+
+impl std::fmt::Debug for NttEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let log_n = self.twiddles.read().unwrap_or_else(|e| e.into_inner()).log_n();
+        f.debug_struct("NttEngine").field("twiddles_log_n", &log_n).finish_non_exhaustive()
+    }
+}
+
+impl Default for NttEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl NttEngine {
-    /// A new engine with an empty cache.
+    /// A new engine with empty caches.
     pub fn new() -> Self {
-        NttEngine
+        NttEngine { twiddles: RwLock::new(Arc::new(Twiddles::empty())), scales: RwLock::new(HashMap::new()) }
     }
-    /// In-place NTT of `data` (length 2^log_n, checked by the caller).
+
+    /// In-place NTT of `data` (length 2^log_n, checked by the caller), natural order in and
+    /// out, on the current rayon pool. See [`NttConfig`] for the semantics.
     pub fn ntt(&self, data: &mut [Fr], log_n: u32, config: NttConfig) {
-        let _ = (data, log_n, config);
-        todo!()
+        assert_eq!(data.len(), 1usize << log_n, "NTT data length must be 2^log_n");
+        let twiddles = self.twiddles(log_n);
+        let scale = self.scale(log_n, config);
+        transform(data, config.direction, twiddles.table(), &scale);
     }
-    /// In-place NTTs of consecutive 2^log_n-element polynomials.
+
+    /// In-place NTTs of consecutive 2^log_n-point polynomials in `data`: small ones in
+    /// parallel across polynomials, large ones one at a time, each in parallel.
     pub fn ntt_batch(&self, data: &mut [Fr], log_n: u32, config: NttConfig) {
-        for chunk in data.chunks_mut(1 << log_n) {
-            self.ntt(chunk, log_n, config);
+        let n = 1usize << log_n;
+        assert_eq!(data.len() % n, 0, "NTT batch data length must be a multiple of 2^log_n");
+        if data.is_empty() {
+            return;
+        }
+        let twiddles = self.twiddles(log_n);
+        let scale = self.scale(log_n, config);
+        if log_n <= SMALL_LOG {
+            data.par_chunks_mut(n).for_each(|poly| transform(poly, config.direction, twiddles.table(), &scale));
+        } else {
+            for poly in data.chunks_mut(n) {
+                transform(poly, config.direction, twiddles.table(), &scale);
+            }
+        }
+    }
+
+    /// The twiddle table, grown to at least 2^log_n points. Built outside the lock: a rayon
+    /// worker holding a lock while it steals work could deadlock on the same lock.
+    fn twiddles(&self, log_n: u32) -> Arc<Twiddles> {
+        let current = self.twiddles.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if current.log_n() >= log_n {
+            return current;
+        }
+        let grown = Arc::new(Twiddles::extended(&current, log_n));
+        let mut slot = self.twiddles.write().unwrap_or_else(|e| e.into_inner());
+        if slot.log_n() < grown.log_n() {
+            *slot = grown.clone();
+        }
+        grown
+    }
+
+    /// The coset / n⁻¹ factors of one configuration, cached.
+    fn scale(&self, log_n: u32, config: NttConfig) -> Arc<Scale> {
+        let key = (log_n, config.coset, config.direction);
+        if let Some(s) = self.scales.read().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            return s.clone();
+        }
+        let built = Arc::new(Scale::new(log_n, config.coset, config.direction));
+        self.scales.write().unwrap_or_else(|e| e.into_inner()).entry(key).or_insert(built).clone()
+    }
+}
+
+/// One transform with tables at hand; parallel inside when the size calls for it.
+fn transform(data: &mut [Fr], direction: NttDirection, twiddles: &[Fr], factors: &Scale) {
+    match direction {
+        NttDirection::Forward => {
+            scale::scale(data, factors);
+            blocked::ct(data, 0, twiddles);
+            bit_reverse::bit_reverse(data);
+        }
+        NttDirection::Inverse => {
+            blocked::ct(data, 0, twiddles);
+            bit_reverse::bit_reverse(data);
+            scale::reverse_and_scale(data, factors);
         }
     }
 }
 
-/// Estimated working memory of an NTT of `n` elements, in bytes.
+/// Estimated extra memory of one NTT of `n` points, in bytes: the cached twiddle table
+/// (n/2 points), the coset factor tables (about 2·√n points per configuration), and the row
+/// pointers of the column pass. The transform itself works in place.
 pub fn working_memory_bytes(n: usize) -> u64 {
-    n as u64 * 32
+    let point = std::mem::size_of::<Fr>() as u64;
+    let n = n as u64;
+    let sqrt = 1u64 << (n.max(1).trailing_zeros().div_ceil(2));
+    let twiddles = n / 2 * point;
+    let factors = 2 * 2 * sqrt * point;
+    let row_pointers = 16 * 4096 * 2 * std::mem::size_of::<usize>() as u64;
+    twiddles + factors + row_pointers
 }
