@@ -1,0 +1,170 @@
+//! The results of a run as data: what `--json` writes and the table is drawn from.
+
+use serde::{Deserialize, Serialize};
+
+use super::config::BenchConfig;
+use super::machine::Machine;
+use super::op::BenchOp;
+use super::stats::Summary;
+
+/// Version of the JSON layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A whole benchmark run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// [`SCHEMA_VERSION`] of the writer.
+    pub schema_version: u32,
+    /// The machine the run was on.
+    pub machine: Machine,
+    /// The settings of the run.
+    pub config: ReportConfig,
+    /// One entry per (operation, size, backend), in run order.
+    pub results: Vec<BenchResult>,
+    /// Cases a backend could not run (unsupported operation or size above its limit).
+    #[serde(default)]
+    pub skipped: Vec<Skipped>,
+}
+
+/// The settings of a run, with the backends it used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportConfig {
+    /// Operations, sizes, repeats, seed and baseline.
+    #[serde(flatten)]
+    pub bench: BenchConfig,
+    /// Ids of the benchmarked backends.
+    pub backends: Vec<String>,
+}
+
+/// The measurements of one operation at one size on one backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BenchResult {
+    /// The operation.
+    pub op: BenchOp,
+    /// log2 of the size.
+    pub log_n: u32,
+    /// The backend's id.
+    pub backend: String,
+    /// Every timed run, in order, in nanoseconds.
+    pub samples_ns: Vec<u64>,
+    /// Median and spread of the samples.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// Items per second at the median: `2^log_n / median`.
+    pub throughput: f64,
+    /// What `throughput` counts, e.g. "points/s".
+    pub unit: String,
+    /// The baseline measured in the same run, if any.
+    pub baseline: Option<BaselineResult>,
+    /// `baseline median / our median` (above 1: zkaccel is faster); `None` without a baseline.
+    pub speedup: Option<f64>,
+    /// The checks the result passed, joined by '+', e.g. "baseline+round-trip+evaluation".
+    pub verified: String,
+}
+
+/// The baseline's measurements for one operation and size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BaselineResult {
+    /// Which library and call, e.g. "arkworks 0.6 VariableBaseMSM::msm".
+    pub name: String,
+    /// Every timed run, in nanoseconds.
+    pub samples_ns: Vec<u64>,
+    /// Median and spread of the samples.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// Items per second at the median.
+    pub throughput: f64,
+}
+
+/// A case a backend did not run, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// The operation.
+    pub op: BenchOp,
+    /// log2 of the size.
+    pub log_n: u32,
+    /// The backend's id.
+    pub backend: String,
+    /// Why it was not run.
+    pub reason: String,
+}
+
+impl Report {
+    /// The report as pretty-printed JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serialises")
+    }
+
+    /// Reads a report written by [`Report::to_json`].
+    pub fn from_json(text: &str) -> serde_json::Result<Report> {
+        serde_json::from_str(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::stats::throughput;
+
+    pub(crate) fn sample_report() -> Report {
+        let samples = vec![1_234_567, 1_200_000, 1_300_001];
+        let summary = Summary::of(&samples).unwrap();
+        let base = Summary::of(&[2_500_000, 2_600_000]).unwrap();
+        Report {
+            schema_version: SCHEMA_VERSION,
+            machine: Machine::detect(),
+            config: ReportConfig { bench: BenchConfig::default(), backends: vec!["cpu".into()] },
+            results: vec![
+                BenchResult {
+                    op: BenchOp::Msm,
+                    log_n: 12,
+                    backend: "cpu".into(),
+                    samples_ns: samples,
+                    summary,
+                    throughput: throughput(1 << 12, summary.median_ns),
+                    unit: "points/s".into(),
+                    baseline: Some(BaselineResult {
+                        name: "arkworks".into(),
+                        samples_ns: vec![2_500_000, 2_600_000],
+                        summary: base,
+                        throughput: throughput(1 << 12, base.median_ns),
+                    }),
+                    speedup: Some(base.median_ns as f64 / summary.median_ns as f64),
+                    verified: "baseline".into(),
+                },
+                BenchResult {
+                    op: BenchOp::Ntt,
+                    log_n: 10,
+                    backend: "cpu".into(),
+                    samples_ns: vec![10],
+                    summary: Summary::of(&[10]).unwrap(),
+                    throughput: throughput(1 << 10, 10),
+                    unit: "elements/s".into(),
+                    baseline: None,
+                    speedup: None,
+                    verified: "round-trip+evaluation".into(),
+                },
+            ],
+            skipped: vec![Skipped { op: BenchOp::MsmG2, log_n: 10, backend: "webgpu:0".into(), reason: "no".into() }],
+        }
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let report = sample_report();
+        let json = report.to_json();
+        let back = Report::from_json(&json).unwrap();
+        assert_eq!(back, report);
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let first = &value["results"][0];
+        for key in ["op", "log_n", "backend", "samples_ns", "median_ns", "min_ns", "max_ns", "throughput", "unit"] {
+            assert!(!first[key].is_null(), "results[0].{key} present");
+        }
+        assert_eq!(first["op"], "msm");
+        assert_eq!(first["median_ns"], 1_234_567);
+        assert_eq!(first["baseline"]["median_ns"], 2_550_000);
+        assert_eq!(value["results"][1]["baseline"], serde_json::Value::Null);
+        assert_eq!(value["config"]["seed"], crate::bench::config::DEFAULT_SEED);
+        assert_eq!(value["schema_version"], SCHEMA_VERSION);
+    }
+}

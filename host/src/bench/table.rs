@@ -1,0 +1,102 @@
+//! The human-readable table of a run (what `zkaccel bench` prints on stdout).
+
+use super::report::{BenchResult, Skipped};
+
+/// Column headers.
+const HEADERS: [&str; 9] =
+    ["op", "size", "backend", "median", "spread (min–max)", "throughput", "baseline", "speed-up", "verified"];
+
+/// A duration in nanoseconds with a readable unit: "850 ns", "12.3 µs", "4.56 ms", "2.93 s".
+pub fn duration(ns: u64) -> String {
+    let ns_f = ns as f64;
+    match ns {
+        0..=999 => format!("{ns} ns"),
+        1_000..=999_999 => format!("{:.3} µs", ns_f / 1e3),
+        1_000_000..=999_999_999 => format!("{:.3} ms", ns_f / 1e6),
+        _ => format!("{:.3} s", ns_f / 1e9),
+    }
+}
+
+/// A rate with an SI prefix: "1.23 M points/s".
+pub fn rate(per_second: f64, unit: &str) -> String {
+    let (value, prefix) = match per_second {
+        r if r >= 1e9 => (r / 1e9, "G "),
+        r if r >= 1e6 => (r / 1e6, "M "),
+        r if r >= 1e3 => (r / 1e3, "k "),
+        r => (r, ""),
+    };
+    format!("{value:.2} {prefix}{unit}")
+}
+
+fn row(result: &BenchResult) -> [String; 9] {
+    let s = &result.summary;
+    [
+        result.op.to_string(),
+        format!("2^{}", result.log_n),
+        result.backend.clone(),
+        duration(s.median_ns),
+        format!("{} – {}", duration(s.min_ns), duration(s.max_ns)),
+        rate(result.throughput, &result.unit),
+        result.baseline.as_ref().map_or_else(|| "–".to_string(), |b| duration(b.summary.median_ns)),
+        result.speedup.map_or_else(|| "–".to_string(), |x| format!("{x:.2}×")),
+        result.verified.clone(),
+    ]
+}
+
+/// The results as an aligned text table, one row per result, then one line per skipped case.
+pub fn render(results: &[BenchResult], skipped: &[Skipped]) -> String {
+    let rows: Vec<[String; 9]> = results.iter().map(row).collect();
+    let mut widths = HEADERS.map(|h| h.chars().count());
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                let pad = " ".repeat(w - c.chars().count());
+                // Text columns left-aligned, numbers right-aligned.
+                if i < 3 || i == 8 {
+                    format!("{c}{pad}")
+                } else {
+                    format!("{pad}{c}")
+                }
+            })
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let mut out = String::new();
+    out.push_str(&line(&HEADERS.map(String::from)));
+    out.push('\n');
+    let total: usize = widths.iter().sum::<usize>() + 2 * (widths.len() - 1);
+    out.push_str(&"-".repeat(total));
+    out.push('\n');
+    for r in &rows {
+        out.push_str(&line(r));
+        out.push('\n');
+    }
+    for s in skipped {
+        out.push_str(&format!("skipped: {} 2^{} on {}: {}\n", s.op, s.log_n, s.backend, s.reason));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        assert_eq!(duration(850), "850 ns");
+        assert_eq!(duration(12_300), "12.300 µs");
+        assert_eq!(duration(4_560_000), "4.560 ms");
+        assert_eq!(duration(2_930_000_000), "2.930 s");
+        assert_eq!(rate(1_234_567.0, "points/s"), "1.23 M points/s");
+        assert_eq!(rate(85_000.0, "hashes/s"), "85.00 k hashes/s");
+        assert_eq!(rate(12.0, "elements/s"), "12.00 elements/s");
+    }
+}

@@ -1,0 +1,205 @@
+//! Deterministic benchmark inputs: the same seed gives the same inputs on every machine and
+//! for every thread count, so results (and any mismatch) can be reproduced.
+//!
+//! Inputs are generated in fixed chunks of [`CHUNK`] elements, each from its own ChaCha
+//! stream, so generation runs in parallel without depending on how rayon splits the work.
+//! Curve points are fast to make: each chunk starts at a random multiple of the generator and
+//! walks by a random step (one mixed addition per point), then the chunk is batch-normalised
+//! to affine with a single inversion. The points are uniformly spread over the group from one
+//! chunk to the next; within a chunk they form an arithmetic progression, which no MSM
+//! algorithm can exploit (it never sees the discrete logs).
+
+use ark_bn254::{g1, g2, Fr, G1Affine, G2Affine};
+use ark_ec::short_weierstrass::{Affine, Projective, SWCurveConfig};
+use ark_ec::{AffineRepr, CurveGroup};
+use ark_std::UniformRand;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+use super::op::BenchOp;
+
+/// Elements generated from one random stream.
+pub const CHUNK: usize = 1024;
+
+/// Poseidon arity (inputs per hash) used by the benchmarks: 2, as in Merkle trees (t = 3).
+pub const POSEIDON_ARITY: usize = 2;
+
+/// Stream tags, so different inputs from the same seed are independent.
+mod tag {
+    pub const SCALARS: u64 = 1;
+    pub const G1: u64 = 2;
+    pub const G2: u64 = 3;
+    pub const NTT: u64 = 4;
+    pub const POSEIDON: u64 = 5;
+    pub const MERKLE: u64 = 6;
+    pub const SAMPLES: u64 = 7;
+}
+
+/// A random generator for chunk `chunk` of the input tagged `tag`, derived from `seed`.
+pub fn rng_for(seed: u64, tag: u64, chunk: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ tag.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    rng.set_stream(chunk);
+    rng
+}
+
+fn field_elements(n: usize, seed: u64, tag: u64) -> Vec<Fr> {
+    let mut out = vec![Fr::from(0u64); n];
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, chunk)| {
+        let mut rng = rng_for(seed, tag, i as u64);
+        chunk.iter_mut().for_each(|x| *x = Fr::rand(&mut rng));
+    });
+    out
+}
+
+fn points<P: SWCurveConfig<ScalarField = Fr>>(n: usize, seed: u64, tag: u64) -> Vec<Affine<P>> {
+    let mut out = vec![Affine::<P>::zero(); n];
+    out.par_chunks_mut(CHUNK).enumerate().for_each(|(i, chunk)| {
+        let mut rng = rng_for(seed, tag, i as u64);
+        let g = Affine::<P>::generator();
+        let mut acc: Projective<P> = g * Fr::rand(&mut rng);
+        let step: Affine<P> = (g * Fr::rand(&mut rng)).into_affine();
+        let projective: Vec<Projective<P>> = (0..chunk.len())
+            .map(|_| {
+                let p = acc;
+                acc += step;
+                p
+            })
+            .collect();
+        chunk.copy_from_slice(&Projective::normalize_batch(&projective));
+    });
+    out
+}
+
+/// `n` uniformly random scalars.
+pub fn scalars(n: usize, seed: u64) -> Vec<Fr> {
+    field_elements(n, seed, tag::SCALARS)
+}
+
+/// `n` random G1 points (see the module docs for how they are made).
+pub fn g1_points(n: usize, seed: u64) -> Vec<G1Affine> {
+    points::<g1::Config>(n, seed, tag::G1)
+}
+
+/// `n` random G2 points.
+pub fn g2_points(n: usize, seed: u64) -> Vec<G2Affine> {
+    points::<g2::Config>(n, seed, tag::G2)
+}
+
+/// The coefficients of a random polynomial of degree < `n`, input to an NTT.
+pub fn ntt_input(n: usize, seed: u64) -> Vec<Fr> {
+    field_elements(n, seed, tag::NTT)
+}
+
+/// `count` random messages of `arity` elements each, laid out one after the other.
+pub fn poseidon_messages(count: usize, arity: usize, seed: u64) -> Vec<Fr> {
+    field_elements(count * arity, seed, tag::POSEIDON)
+}
+
+/// `n` random Merkle leaves.
+pub fn merkle_leaves(n: usize, seed: u64) -> Vec<Fr> {
+    field_elements(n, seed, tag::MERKLE)
+}
+
+/// `count` distinct indices below `n` to spot-check: always the first and last, then seeded
+/// random ones. Returns every index when `n <= count`.
+pub fn sample_indices(n: usize, count: usize, seed: u64) -> Vec<usize> {
+    use rand::Rng;
+    if n <= count {
+        return (0..n).collect();
+    }
+    let mut rng = rng_for(seed, tag::SAMPLES, n as u64);
+    let mut picked = vec![0, n - 1];
+    while picked.len() < count {
+        let i = rng.gen_range(0..n);
+        if !picked.contains(&i) {
+            picked.push(i);
+        }
+    }
+    picked
+}
+
+/// The inputs of one benchmark case, generated once and shared by every backend and the baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Workload {
+    /// G1 MSM bases and scalars.
+    Msm {
+        /// Bases.
+        bases: Vec<G1Affine>,
+        /// Scalars, one per base.
+        scalars: Vec<Fr>,
+    },
+    /// G2 MSM bases and scalars.
+    MsmG2 {
+        /// Bases.
+        bases: Vec<G2Affine>,
+        /// Scalars, one per base.
+        scalars: Vec<Fr>,
+    },
+    /// Coefficients for a forward NTT.
+    Ntt {
+        /// Polynomial coefficients, natural order.
+        coeffs: Vec<Fr>,
+    },
+    /// Poseidon messages of [`POSEIDON_ARITY`] elements.
+    Poseidon {
+        /// Consecutive messages.
+        inputs: Vec<Fr>,
+    },
+    /// Merkle tree leaves.
+    Merkle {
+        /// The leaves (a power of two).
+        leaves: Vec<Fr>,
+    },
+}
+
+impl Workload {
+    /// The inputs of `op` at size 2^`log_n` (points, elements, hashes or leaves) from `seed`.
+    pub fn generate(op: BenchOp, log_n: u32, seed: u64) -> Workload {
+        let n = 1usize << log_n;
+        match op {
+            BenchOp::Msm => Workload::Msm { bases: g1_points(n, seed), scalars: scalars(n, seed) },
+            BenchOp::MsmG2 => Workload::MsmG2 { bases: g2_points(n, seed), scalars: scalars(n, seed) },
+            BenchOp::Ntt => Workload::Ntt { coeffs: ntt_input(n, seed) },
+            BenchOp::Poseidon => Workload::Poseidon { inputs: poseidon_messages(n, POSEIDON_ARITY, seed) },
+            BenchOp::Merkle => Workload::Merkle { leaves: merkle_leaves(n, seed) },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_inputs_different_seed_different_inputs() {
+        let a = Workload::generate(BenchOp::Msm, 11, 7);
+        assert_eq!(a, Workload::generate(BenchOp::Msm, 11, 7));
+        assert_ne!(a, Workload::generate(BenchOp::Msm, 11, 8));
+        assert_ne!(ntt_input(16, 1), poseidon_messages(8, 2, 1), "streams are independent");
+    }
+
+    #[test]
+    fn points_are_on_the_curve_and_distinct() {
+        let points = g1_points(2 * CHUNK + 5, 3);
+        assert_eq!(points.len(), 2 * CHUNK + 5);
+        assert!(points.iter().all(|p| p.is_on_curve() && p.is_in_correct_subgroup_assuming_on_curve()));
+        let mut xs: Vec<_> = points.iter().map(|p| p.x).collect();
+        xs.sort();
+        xs.dedup();
+        assert_eq!(xs.len(), points.len());
+        assert!(g2_points(3, 3).iter().all(|p| p.is_on_curve() && !p.is_zero()));
+    }
+
+    #[test]
+    fn sample_indices_are_distinct_and_in_range() {
+        let s = sample_indices(1000, 10, 5);
+        assert_eq!(s.len(), 10);
+        assert!(s.contains(&0) && s.contains(&999) && s.iter().all(|&i| i < 1000));
+        let mut d = s.clone();
+        d.sort();
+        d.dedup();
+        assert_eq!(d.len(), 10);
+        assert_eq!(sample_indices(4, 10, 5), vec![0, 1, 2, 3]);
+    }
+}

@@ -1,0 +1,81 @@
+//! Command-line arguments (clap derive) and the dispatch to each subcommand.
+
+mod bench;
+mod devices;
+mod progress;
+
+use std::io::IsTerminal;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+/// zkaccel: hardware-accelerated BN254 MSM, NTT and Poseidon for zero-knowledge provers.
+#[derive(Debug, Parser)]
+#[command(name = "zkaccel", version, propagate_version = true)]
+pub struct Cli {
+    /// More log output on stderr: -v for debug, -vv for trace. RUST_LOG overrides it.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the devices zkaccel can use, with their limits, and the missing ones with the reason.
+    Devices(devices::DevicesArgs),
+    /// Benchmark backends against arkworks / ark-poly / light-poseidon, verifying every result.
+    Bench(bench::BenchArgs),
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Devices(args) => devices::run(&args),
+        Command::Bench(args) => bench::run(&args),
+    }
+}
+
+/// Logs to stderr, at `warn` by default and more with each `-v`; `RUST_LOG` takes precedence.
+pub fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "warn,zkaccel=debug,zkaccel_backends=debug",
+        _ => "debug,zkaccel=trace,zkaccel_backends=trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_bench_lists() {
+        let cli =
+            Cli::try_parse_from(["zkaccel", "-vv", "bench", "--op", "msm,ntt", "--log-n", "8,10", "--quick"]).unwrap();
+        assert_eq!(cli.verbose, 2);
+        let Command::Bench(args) = cli.command else { panic!("bench") };
+        let config = args.config();
+        assert_eq!(config.ops, vec![zkaccel::bench::BenchOp::Msm, zkaccel::bench::BenchOp::Ntt]);
+        assert_eq!(config.log_n, vec![8, 10]);
+        assert!(config.quick);
+        assert!(Cli::try_parse_from(["zkaccel", "bench", "--op", "fft"]).is_err());
+        assert!(Cli::try_parse_from(["zkaccel", "bench", "--backend", "tpu"]).is_err());
+        assert!(Cli::try_parse_from(["zkaccel", "bench", "--baseline", "gnark"]).is_err());
+    }
+}
