@@ -60,6 +60,12 @@ pub struct BenchResult {
     pub speedup: Option<f64>,
     /// The checks the result passed, joined by '+', e.g. "baseline+round-trip+evaluation".
     pub verified: String,
+    /// Bytes of the inputs (points and scalars, elements, messages or leaves).
+    #[serde(default)]
+    pub input_bytes: u64,
+    /// Most memory the first timed run added at any moment, in bytes (Linux only).
+    #[serde(default)]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// The baseline's measurements for one operation and size.
@@ -74,6 +80,9 @@ pub struct BaselineResult {
     pub summary: Summary,
     /// Items per second at the median.
     pub throughput: f64,
+    /// Most memory the first timed run added at any moment, in bytes (Linux only).
+    #[serde(default)]
+    pub peak_memory_bytes: Option<u64>,
 }
 
 /// A case a backend did not run, and why.
@@ -128,9 +137,12 @@ mod tests {
                         samples_ns: vec![2_500_000, 2_600_000],
                         summary: base,
                         throughput: throughput(1 << 12, base.median_ns),
+                        peak_memory_bytes: Some(1 << 20),
                     }),
                     speedup: Some(base.median_ns as f64 / summary.median_ns as f64),
                     verified: "baseline".into(),
+                    input_bytes: 4096 * 104,
+                    peak_memory_bytes: Some(123_456),
                 },
                 BenchResult {
                     op: BenchOp::Ntt,
@@ -143,6 +155,8 @@ mod tests {
                     baseline: None,
                     speedup: None,
                     verified: "round-trip+evaluation".into(),
+                    input_bytes: 1024 * 32,
+                    peak_memory_bytes: None,
                 },
             ],
             skipped: vec![Skipped { op: BenchOp::MsmG2, log_n: 10, backend: "webgpu:0".into(), reason: "no".into() }],

@@ -6,6 +6,7 @@ use zkaccel_backends::{Backend, DeviceInfo};
 use super::baseline::{self, BaselineKind};
 use super::config::BenchConfig;
 use super::exec;
+use super::memory;
 use super::op::BenchOp;
 use super::report::{BaselineResult, BenchResult, Skipped};
 use super::stats::{self, Summary};
@@ -125,8 +126,12 @@ pub fn measure_baseline(
     }
     let mut samples_ns = Vec::with_capacity(repeats);
     let mut output = None;
-    for _ in 0..repeats.max(1) {
-        let (ns, out) = exec::on_baseline(workload);
+    let mut peak_memory_bytes = None;
+    for repeat in 0..repeats.max(1) {
+        let ((ns, out), peak) = memory::peak_extra(|| exec::on_baseline(workload));
+        if repeat == 0 {
+            peak_memory_bytes = peak;
+        }
         samples_ns.push(ns);
         output.get_or_insert(out);
     }
@@ -136,6 +141,7 @@ pub fn measure_baseline(
         throughput: stats::throughput(1 << log_n, summary.median_ns),
         samples_ns,
         summary,
+        peak_memory_bytes,
     };
     MeasuredBaseline { result, output: output.expect("at least one run") }
 }
@@ -159,8 +165,13 @@ pub fn run_case(
     let repeats = config.repeats(log_n);
     let mut samples_ns = Vec::with_capacity(repeats);
     let mut first: Option<Output> = None;
+    let mut peak_memory_bytes = None;
     for repeat in 1..=repeats {
-        let (ns, output) = exec::on_backend(workload, backend).map_err(backend_error)?;
+        let (timed, peak) = memory::peak_extra(|| exec::on_backend(workload, backend));
+        let (ns, output) = timed.map_err(backend_error)?;
+        if repeat == 1 {
+            peak_memory_bytes = peak;
+        }
         samples_ns.push(ns);
         match &first {
             None => first = Some(output),
@@ -186,5 +197,7 @@ pub fn run_case(
         samples_ns,
         summary,
         verified,
+        input_bytes: workload.input_bytes(),
+        peak_memory_bytes,
     })
 }

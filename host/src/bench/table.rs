@@ -3,8 +3,18 @@
 use super::report::{BenchResult, Skipped};
 
 /// Column headers.
-const HEADERS: [&str; 9] =
-    ["op", "size", "backend", "median", "spread (min–max)", "throughput", "baseline", "speed-up", "verified"];
+const HEADERS: [&str; 10] = [
+    "op",
+    "size",
+    "backend",
+    "median",
+    "spread (min–max)",
+    "throughput",
+    "baseline",
+    "speed-up",
+    "peak mem / input",
+    "verified",
+];
 
 /// A duration in nanoseconds with a readable unit: "850 ns", "12.3 µs", "4.56 ms", "2.93 s".
 pub fn duration(ns: u64) -> String {
@@ -28,7 +38,18 @@ pub fn rate(per_second: f64, unit: &str) -> String {
     format!("{value:.2} {prefix}{unit}")
 }
 
-fn row(result: &BenchResult) -> [String; 9] {
+/// Peak extra memory as MiB and as a multiple of the input size: "38.2 MiB (0.37×)".
+pub fn memory(peak_bytes: Option<u64>, input_bytes: u64) -> String {
+    match peak_bytes {
+        None => "–".to_string(),
+        Some(peak) if input_bytes == 0 => format!("{:.1} MiB", peak as f64 / (1u64 << 20) as f64),
+        Some(peak) => {
+            format!("{:.1} MiB ({:.2}×)", peak as f64 / (1u64 << 20) as f64, peak as f64 / input_bytes as f64)
+        }
+    }
+}
+
+fn row(result: &BenchResult) -> [String; 10] {
     let s = &result.summary;
     [
         result.op.to_string(),
@@ -39,13 +60,14 @@ fn row(result: &BenchResult) -> [String; 9] {
         rate(result.throughput, &result.unit),
         result.baseline.as_ref().map_or_else(|| "–".to_string(), |b| duration(b.summary.median_ns)),
         result.speedup.map_or_else(|| "–".to_string(), |x| format!("{x:.2}×")),
+        memory(result.peak_memory_bytes, result.input_bytes),
         result.verified.clone(),
     ]
 }
 
 /// The results as an aligned text table, one row per result, then one line per skipped case.
 pub fn render(results: &[BenchResult], skipped: &[Skipped]) -> String {
-    let rows: Vec<[String; 9]> = results.iter().map(row).collect();
+    let rows: Vec<[String; 10]> = results.iter().map(row).collect();
     let mut widths = HEADERS.map(|h| h.chars().count());
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -60,7 +82,7 @@ pub fn render(results: &[BenchResult], skipped: &[Skipped]) -> String {
             .map(|(i, (c, w))| {
                 let pad = " ".repeat(w - c.chars().count());
                 // Text columns left-aligned, numbers right-aligned.
-                if i < 3 || i == 8 {
+                if i < 3 || i == 9 {
                     format!("{c}{pad}")
                 } else {
                     format!("{pad}{c}")
@@ -98,5 +120,7 @@ mod tests {
         assert_eq!(rate(1_234_567.0, "points/s"), "1.23 M points/s");
         assert_eq!(rate(85_000.0, "hashes/s"), "85.00 k hashes/s");
         assert_eq!(rate(12.0, "elements/s"), "12.00 elements/s");
+        assert_eq!(memory(Some(3 << 20), 6 << 20), "3.0 MiB (0.50×)");
+        assert_eq!(memory(None, 6 << 20), "–");
     }
 }

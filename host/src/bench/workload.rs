@@ -165,6 +165,19 @@ impl Workload {
             BenchOp::Merkle => Workload::Merkle { leaves: merkle_leaves(n, seed) },
         }
     }
+
+    /// Bytes of the inputs as the caller holds them (arkworks types in memory).
+    pub fn input_bytes(&self) -> u64 {
+        use std::mem::size_of;
+        let bytes = match self {
+            Workload::Msm { bases, scalars } => bases.len() * size_of::<G1Affine>() + scalars.len() * size_of::<Fr>(),
+            Workload::MsmG2 { bases, scalars } => bases.len() * size_of::<G2Affine>() + scalars.len() * size_of::<Fr>(),
+            Workload::Ntt { coeffs } => coeffs.len() * size_of::<Fr>(),
+            Workload::Poseidon { inputs } => inputs.len() * size_of::<Fr>(),
+            Workload::Merkle { leaves } => leaves.len() * size_of::<Fr>(),
+        };
+        bytes as u64
+    }
 }
 
 #[cfg(test)]
