@@ -63,20 +63,31 @@ fn ntt_above_the_fields_two_adicity_is_refused_before_allocating() {
 
 #[test]
 fn work_above_the_memory_budget_is_out_of_memory() {
-    let cpu = CpuBackend::with_config(CpuConfig { memory_budget_bytes: 1024, ..CpuConfig::default() }).expect("backend");
-    let n = 1 << 10;
-    let bases = vec![G1Affine::generator(); n];
-    let scalars = vec![Fr::from(3u64); n];
+    use zkaccel_backends::cpu::{msm, ntt};
+    let with_budget = |budget: u64| {
+        CpuBackend::with_config(CpuConfig { memory_budget_bytes: budget, ..CpuConfig::default() }).expect("backend")
+    };
+    let (small, large) = (4usize, 1usize << 16);
+
+    let budget = msm::working_memory_bytes(small);
+    assert!(msm::working_memory_bytes(large) > budget, "the estimate grows with the input");
+    let cpu = with_budget(budget);
+    let bases = vec![G1Affine::generator(); large];
+    let scalars = vec![Fr::from(3u64); large];
     match cpu.msm_g1(&bases, &scalars) {
-        Err(BackendError::OutOfMemory { op: Op::MsmG1, needed_bytes, available_bytes: 1024, .. }) => {
-            assert!(needed_bytes > 1024)
+        Err(BackendError::OutOfMemory { op: Op::MsmG1, needed_bytes, available_bytes, .. }) => {
+            assert_eq!((needed_bytes, available_bytes), (msm::working_memory_bytes(large), budget));
         }
         other => panic!("expected OutOfMemory, got {other:?}"),
     }
-    let err = cpu.ntt(&mut vec![Fr::from(1u64); n], NttConfig::FORWARD).unwrap_err();
+    assert_eq!(cpu.msm_g1(&bases[..small], &scalars[..small]).ok(), Some(G1Affine::generator() * Fr::from(12u64)));
+
+    let budget = ntt::working_memory_bytes(small);
+    assert!(ntt::working_memory_bytes(large) > budget, "the estimate grows with the input");
+    let cpu = with_budget(budget);
+    let err = cpu.ntt(&mut vec![Fr::from(1u64); large], NttConfig::FORWARD).unwrap_err();
     assert!(matches!(err, BackendError::OutOfMemory { op: Op::Ntt, .. }), "{err}");
-    // Small work fits the budget.
-    assert!(cpu.msm_g1(&bases[..2], &scalars[..2]).is_ok());
+    assert!(cpu.ntt(&mut vec![Fr::from(1u64); small], NttConfig::FORWARD).is_ok(), "small work fits the budget");
 }
 
 #[test]
