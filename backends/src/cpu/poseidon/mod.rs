@@ -22,6 +22,7 @@ mod linalg;
 mod merkle;
 pub mod optimized;
 mod permutation;
+#[clippy::msrv = "1.89"] // AVX-512 intrinsics (see the module docs)
 mod simd;
 
 use ark_bn254::Fr;

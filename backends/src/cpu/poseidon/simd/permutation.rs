@@ -10,7 +10,7 @@
 //!   integers, so its reduction yields `Σ m_j·y_j` itself, not `Σ m_j·y_j·R`.
 //!
 //! **Bounds** (integers `X` of the lanes, `r < 2^253.6`, constants `< r`; see `field52`): every
-//! S-box input is below 2^257, so its output is below 2^254 (x² < 2^254 + r, x⁴ < 2^249 + r,
+//! S-box input is below 2^257, so its output is below 2^254 (x² < 2^254 + r, x⁴ < 2^250 + r,
 //! x⁵ < 2^251 + r). Every state element is below 2^256 between rounds:
 //! - a dense row (≤ 17 terms, inputs < 2^257) plus a constant reduces to < 17r/8 + 2r < 2^256;
 //! - the sparse row reads `y < 2^254` and `s_j < 2^256`: < 17r/16 + 2r < 2^256;
@@ -18,7 +18,7 @@
 //!   2^257 and [`Fe8::shrink`] brings them back below 2^256 (without it they would grow by up to
 //!   r per partial round, past 2^260 within 70 rounds);
 //! - S-box inputs after the partial rounds are `s_i + c_i < 2^256 + r < 2^257`;
-//! - the input conversion gives `x·R²/R + c + r`-bounded values below 2^255.
+//! - the input conversion reduces `x·R² + c·R` (`x`, `R² mod r`, `c` below r) to < r²/R + 2r < 2^255.
 //!
 //! The output row reduces `< 17·r·2^254/2^260 + r < 1.3r`, which `limbs_to_fr` brings below r.
 
@@ -117,7 +117,7 @@ fn full_round<const T: usize>(x: &mut [Fe8; T], m: &[Limbs], next: impl Fn(usize
 /// The CPU must support avx512f and avx512ifma.
 #[target_feature(enable = "avx512f,avx512ifma")]
 pub(super) unsafe fn hash_groups<const T: usize>(inputs: &[Fr], out: &mut [Fr], p: &'static SimdParams) {
-    assert!(out.len() % LANES == 0 && inputs.len() == out.len() * (T - 1), "whole groups of {LANES} messages");
+    assert!(out.len().is_multiple_of(LANES) && inputs.len() == out.len() * (T - 1), "whole groups of {LANES} messages");
     for (m, o) in inputs.chunks_exact(LANES * (T - 1)).zip(out.chunks_exact_mut(LANES)) {
         o.copy_from_slice(&hash8::<T>(m, p));
     }
