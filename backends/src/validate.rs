@@ -90,7 +90,7 @@ pub fn ntt_len(info: &DeviceInfo, len: usize, coset: Coset) -> Result<u32> {
 /// Checks a batch of NTTs: `data_len` a multiple of `ntt_len`. Returns log2 of `ntt_len`.
 pub fn ntt_batch(info: &DeviceInfo, data_len: usize, ntt_len: usize, coset: Coset) -> Result<u32> {
     let log = self::ntt_len(info, ntt_len, coset)?;
-    if data_len % ntt_len != 0 {
+    if !data_len.is_multiple_of(ntt_len) {
         return Err(BackendError::LengthMismatch {
             what: "NTT batch data (a multiple of the NTT length)",
             expected: (data_len / ntt_len + 1) * ntt_len,
@@ -108,7 +108,7 @@ pub fn poseidon(info: &DeviceInfo, inputs: usize, arity: usize) -> Result<usize>
             "Poseidon arity {arity} is outside circomlib's 1..=16 inputs per hash"
         )));
     }
-    if inputs % arity != 0 {
+    if !inputs.is_multiple_of(arity) {
         return Err(BackendError::LengthMismatch {
             what: "Poseidon inputs (a multiple of the arity)",
             expected: (inputs / arity + 1) * arity,
