@@ -155,7 +155,10 @@ mod tests {
             load_bases(&info, BasesGroup::G2, 1),
             load_bases(&info, BasesGroup::G1, 1),
         ] {
-            assert!(matches!(result, Err(BackendError::Unsupported { ref device, .. }) if device == "test:0"), "{result:?}");
+            assert!(
+                matches!(result, Err(BackendError::Unsupported { ref device, .. }) if device == "test:0"),
+                "{result:?}"
+            );
         }
         assert_eq!(msm(&info, Op::MsmG1, 1024, 1024), Ok(()));
         assert!(matches!(msm(&info, Op::MsmG1, 1025, 1025), Err(BackendError::SizeAboveLimit { limit: 1024, .. })));
@@ -169,7 +172,10 @@ mod tests {
         ]);
         let handle = BasesHandle { id: 3, group: BasesGroup::G1, len: 10 };
         assert_eq!(msm_resident(&info, &handle, BasesGroup::G1, &(2..10), 8), Ok(()));
-        assert!(matches!(msm_resident(&info, &handle, BasesGroup::G1, &(2..11), 9), Err(BackendError::InvalidInput(_))));
+        assert!(matches!(
+            msm_resident(&info, &handle, BasesGroup::G1, &(2..11), 9),
+            Err(BackendError::InvalidInput(_))
+        ));
         assert!(matches!(
             msm_resident(&info, &handle, BasesGroup::G1, &(2..10), 7),
             Err(BackendError::LengthMismatch { expected: 8, got: 7, .. })
@@ -179,10 +185,8 @@ mod tests {
 
     #[test]
     fn poseidon_and_ntt_shapes() {
-        let info = device_with(vec![
-            OpLimit { op: Op::Ntt, max_size: 1 << 20 },
-            OpLimit { op: Op::Poseidon, max_size: 10 },
-        ]);
+        let info =
+            device_with(vec![OpLimit { op: Op::Ntt, max_size: 1 << 20 }, OpLimit { op: Op::Poseidon, max_size: 10 }]);
         assert_eq!(poseidon(&info, 20, 2), Ok(10));
         assert!(matches!(poseidon(&info, 22, 2), Err(BackendError::SizeAboveLimit { size: 11, .. })));
         assert!(matches!(poseidon(&info, 3, 2), Err(BackendError::LengthMismatch { .. })));

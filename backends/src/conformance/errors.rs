@@ -38,7 +38,9 @@ pub fn unsupported_ops_answer_unsupported(backend: &dyn Backend, _sizes: SuiteSi
             Op::ResidentBases => backend.load_bases_g1(Arc::from(vec![G1Affine::generator()])).map(|_| ()),
         };
         match result {
-            Err(BackendError::Unsupported { op: reported, .. }) => assert_eq!(reported, op, "{}: wrong op named", info.id),
+            Err(BackendError::Unsupported { op: reported, .. }) => {
+                assert_eq!(reported, op, "{}: wrong op named", info.id)
+            }
             other => panic!("{}: {op} is not listed, so it must answer Unsupported, got {other:?}", info.id),
         }
     }

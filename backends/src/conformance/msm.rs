@@ -14,7 +14,12 @@ use crate::{Backend, BackendError, BasesGroup, BasesHandle, Op};
 fn expect_g1(backend: &dyn Backend, bases: &[G1Affine], scalars: &[Fr], case: &str) {
     let expected = reference::msm::msm(bases, scalars);
     let got = backend.msm_g1(bases, scalars).unwrap_or_else(|e| panic!("{case}: msm_g1 failed: {e}"));
-    assert_eq!(got.into_affine(), expected.into_affine(), "{case}: MSM G1 of {} points differs from the reference", bases.len());
+    assert_eq!(
+        got.into_affine(),
+        expected.into_affine(),
+        "{case}: MSM G1 of {} points differs from the reference",
+        bases.len()
+    );
 }
 
 /// n = 0, 1, 2, 3, a few non-powers of two and powers of two up to 2^10, against the reference.
@@ -118,7 +123,10 @@ pub fn resident_bases(backend: &dyn Backend, sizes: SuiteSizes) {
     assert!(matches!(err, BackendError::LengthMismatch { .. }), "scalar count mismatch: {err}");
     let err = backend.msm_g2_resident(handle, 0..1, &scalars(1, 45)).expect_err("G1 handle used for G2");
     assert!(
-        matches!(err, BackendError::InvalidInput(_) | BackendError::UnknownHandle { .. } | BackendError::Unsupported { .. }),
+        matches!(
+            err,
+            BackendError::InvalidInput(_) | BackendError::UnknownHandle { .. } | BackendError::Unsupported { .. }
+        ),
         "G1 handle used for a G2 MSM: {err}"
     );
 

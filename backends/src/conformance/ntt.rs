@@ -44,10 +44,18 @@ pub fn matches_arkworks(backend: &dyn Backend, sizes: SuiteSizes) {
         for (config, dom) in [(Coset::None, domain), (Coset::Generator, coset)] {
             let mut expected = input.clone();
             dom.fft_in_place(&mut expected);
-            assert_eq!(run(backend, &input, NttConfig::forward_on(config)), expected, "forward 2^{log} {config:?} vs ark-poly");
+            assert_eq!(
+                run(backend, &input, NttConfig::forward_on(config)),
+                expected,
+                "forward 2^{log} {config:?} vs ark-poly"
+            );
             let mut expected = input.clone();
             dom.ifft_in_place(&mut expected);
-            assert_eq!(run(backend, &input, NttConfig::inverse_on(config)), expected, "inverse 2^{log} {config:?} vs ark-poly");
+            assert_eq!(
+                run(backend, &input, NttConfig::inverse_on(config)),
+                expected,
+                "inverse 2^{log} {config:?} vs ark-poly"
+            );
         }
         let evals = run(backend, &input, NttConfig::forward_on(Coset::OddPowersOf2n));
         let omega = Fr::get_root_of_unity(n as u64).expect("root");
@@ -85,12 +93,16 @@ pub fn batches(backend: &dyn Backend, sizes: SuiteSizes) {
         let input = scalars(n * count, 400 + log as u64);
         for config in configs() {
             let mut batch = input.clone();
-            backend.ntt_batch(&mut batch, n, config).unwrap_or_else(|e| panic!("batch {count}×2^{log} {config:?}: {e}"));
+            backend
+                .ntt_batch(&mut batch, n, config)
+                .unwrap_or_else(|e| panic!("batch {count}×2^{log} {config:?}: {e}"));
             let one_by_one: Vec<Fr> = input.chunks(n).flat_map(|poly| run(backend, poly, config)).collect();
             assert_eq!(batch, one_by_one, "batch of {count}×2^{log} {config:?} differs from single NTTs");
         }
     }
     let mut empty: Vec<Fr> = Vec::new();
-    backend.ntt_batch(&mut empty, 4, NttConfig { direction: NttDirection::Forward, coset: Coset::None }).expect("empty batch");
+    backend
+        .ntt_batch(&mut empty, 4, NttConfig { direction: NttDirection::Forward, coset: Coset::None })
+        .expect("empty batch");
     assert!(empty.is_empty());
 }
