@@ -94,7 +94,11 @@ impl CpuBackend {
         let info = DeviceInfo {
             id: config.id.clone(),
             kind: DeviceKind::Cpu,
-            name: cpu_model_name(),
+            name: if super::simd::available() {
+                format!("{} (AVX-512 IFMA paths)", cpu_model_name())
+            } else {
+                cpu_model_name()
+            },
             memory_bytes: total_memory_bytes(),
             compute_units: pool.current_num_threads() as u32,
             capabilities: vec![

@@ -80,7 +80,11 @@ pub fn hash(inputs: &[Fr]) -> Fr {
 /// # Panics
 /// If `arity` is outside 1..=16 or does not divide `inputs.len()`.
 pub fn hash_batch(inputs: &[Fr], arity: usize) -> Vec<Fr> {
-    assert!(arity > 0 && inputs.len().is_multiple_of(arity), "{} inputs do not split into messages of {arity}", inputs.len());
+    assert!(
+        arity > 0 && inputs.len().is_multiple_of(arity),
+        "{} inputs do not split into messages of {arity}",
+        inputs.len()
+    );
     with_width!(arity, |T| batch_t::<T>(inputs))
 }
 

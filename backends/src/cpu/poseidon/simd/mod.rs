@@ -13,7 +13,7 @@
 //! module's own MSRV so that clippy checks it against 1.89.
 
 #[cfg(target_arch = "x86_64")]
-mod field52;
+use crate::cpu::simd::field52;
 #[cfg(target_arch = "x86_64")]
 mod permutation;
 #[cfg(all(test, target_arch = "x86_64"))]
@@ -24,18 +24,7 @@ use ark_bn254::Fr;
 /// Messages per permutation call: the lanes of a 512-bit vector.
 pub(super) const LANES: usize = 8;
 
-/// Whether this CPU has avx512f and avx512ifma (detected once, then cached by std and here).
-pub(super) fn available() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        static AVAILABLE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        *AVAILABLE.get_or_init(|| is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512ifma"))
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        false
-    }
-}
+pub(super) use crate::cpu::simd::available;
 
 /// Hashes `out.len()` messages of `T − 1` inputs each (`inputs`, message-major) with the IFMA
 /// path, in groups of [`LANES`]; `out.len()` must be a multiple of [`LANES`] and

@@ -5,8 +5,9 @@
 //! `R = 2^260` (5 × 52 bits): `x` is stored as some integer `X ≡ x·R (mod r)`, **not necessarily
 //! below r**. Every `Fe8` is *normalized*: each limb is below 2^52 (IFMA multiplies only the low 52
 //! bits of a lane, so that is a hard precondition of every product), hence `X < 2^260`. The
-//! functions state tighter bounds on `X` where correctness needs them; the permutation
-//! (`super::permutation`) proves each call site within them.
+//! functions state tighter bounds on `X` where correctness needs them; the users (the Poseidon
+//! permutation, `cpu::poseidon::simd::permutation`, and the NTT, `cpu::ntt::simd`) prove each
+//! call site within them.
 //!
 //! **Products.** A [`Wide`] is a 10-column accumulator of 64-bit lanes: column `k` has weight
 //! `2^(52k)`, and a lane may exceed 52 bits (the carries are propagated once, in
@@ -255,6 +256,131 @@ impl Fe8 {
     pub fn plain_to_fr(self) -> [Fr; LANES] {
         self.to_limbs().map(limbs_to_fr)
     }
+}
+
+/// `q·r` as normalized limbs, for `q` = 0..8.
+pub const fn p_times(q: usize) -> Limbs {
+    [QP[0][q], QP[1][q], QP[2][q], QP[3][q], QP[4][q]]
+}
+
+/// `a + c − b` limb by limb, then signed carries: normalized limbs of the integer when it is
+/// non-negative. Limbwise sums lie in (−2^52, 2^53); each carry (arithmetic shift) is in [−2, 2],
+/// so nothing overflows and each limb ends in [0, 2^52) with the sign in the top limb.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn signed_normalize(mut d: [__m512i; LIMBS]) -> [__m512i; LIMBS] {
+    let mask = splat(MASK);
+    for j in 0..LIMBS - 1 {
+        d[j + 1] = _mm512_add_epi64(d[j + 1], _mm512_srai_epi64::<BITS>(d[j]));
+        d[j] = _mm512_and_si512(d[j], mask);
+    }
+    d
+}
+
+impl Fe8 {
+    /// `self·b·R⁻¹`, below `self·b/R + r` (see [`Wide::reduce`]); both factors normalized.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    #[inline]
+    pub fn mul(&self, b: &Self) -> Self {
+        let mut w = Wide::zero();
+        w.mul_acc(self, b);
+        w.reduce()
+    }
+
+    /// `self + c − b` as integers, normalized. Precondition: the result is non-negative and
+    /// below 2^260 (e.g. `c` a multiple of r at least `b`).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub fn add_sub(&self, c: &Self, b: &Self) -> Self {
+        let d = core::array::from_fn(|j| _mm512_sub_epi64(_mm512_add_epi64(self.0[j], c.0[j]), b.0[j]));
+        Fe8(signed_normalize(d))
+    }
+
+    /// `X − c` where `X ≥ c`, else `X` (per lane); `c` normalized. Both normalized, so the
+    /// difference's limbs lie in (−2^52, 2^52) and its sign ends in the top limb.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub fn sub_if_ge(&self, c: &Self) -> Self {
+        let d = signed_normalize(core::array::from_fn(|j| _mm512_sub_epi64(self.0[j], c.0[j])));
+        let negative = _mm512_cmplt_epi64_mask(d[LIMBS - 1], _mm512_setzero_si512());
+        Fe8(core::array::from_fn(|j| _mm512_mask_blend_epi64(negative, d[j], self.0[j])))
+    }
+
+    /// Lanes from 4×64-bit words: `w[k]` holds word `k` of each lane's integer (below 2^256).
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub fn from_words(w: [__m512i; 4]) -> Self {
+        let mask = splat(MASK);
+        let or = |a: __m512i, b: __m512i| _mm512_and_si512(_mm512_or_si512(a, b), mask);
+        Fe8([
+            _mm512_and_si512(w[0], mask),
+            or(_mm512_srli_epi64::<52>(w[0]), _mm512_slli_epi64::<12>(w[1])),
+            or(_mm512_srli_epi64::<40>(w[1]), _mm512_slli_epi64::<24>(w[2])),
+            or(_mm512_srli_epi64::<28>(w[2]), _mm512_slli_epi64::<36>(w[3])),
+            _mm512_srli_epi64::<16>(w[3]),
+        ])
+    }
+
+    /// The 4×64-bit words of each lane (the inverse of [`Fe8::from_words`]). Precondition: the
+    /// integers are below 2^256 (the top limb below 2^48), so nothing is lost.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub fn to_words(self) -> [__m512i; 4] {
+        let l = &self.0;
+        [
+            _mm512_or_si512(l[0], _mm512_slli_epi64::<52>(l[1])),
+            _mm512_or_si512(_mm512_srli_epi64::<12>(l[1]), _mm512_slli_epi64::<40>(l[2])),
+            _mm512_or_si512(_mm512_srli_epi64::<24>(l[2]), _mm512_slli_epi64::<28>(l[3])),
+            _mm512_or_si512(_mm512_srli_epi64::<36>(l[3]), _mm512_slli_epi64::<16>(l[4])),
+        ]
+    }
+}
+
+/// Lane indices of the 4×8 transposes: `a[i] ↔ a[4i]` interleaving, and 4-lane halves.
+#[target_feature(enable = "avx512f")]
+#[inline]
+fn transpose_indices() -> [__m512i; 4] {
+    [
+        _mm512_set_epi64(13, 9, 5, 1, 12, 8, 4, 0),
+        _mm512_set_epi64(15, 11, 7, 3, 14, 10, 6, 2),
+        _mm512_set_epi64(11, 10, 9, 8, 3, 2, 1, 0),
+        _mm512_set_epi64(15, 14, 13, 12, 7, 6, 5, 4),
+    ]
+}
+
+/// 8 elements of 4 words, two per vector (`v[i]` holds elements 2i and 2i+1), to 4 vectors of
+/// one word of each of the 8 elements.
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub fn elements_to_words(v: [__m512i; 4]) -> [__m512i; 4] {
+    let [ilo, ihi, hlo, hhi] = transpose_indices();
+    let p = _mm512_permutex2var_epi64(v[0], ilo, v[1]);
+    let q = _mm512_permutex2var_epi64(v[0], ihi, v[1]);
+    let r = _mm512_permutex2var_epi64(v[2], ilo, v[3]);
+    let s = _mm512_permutex2var_epi64(v[2], ihi, v[3]);
+    [
+        _mm512_permutex2var_epi64(p, hlo, r),
+        _mm512_permutex2var_epi64(p, hhi, r),
+        _mm512_permutex2var_epi64(q, hlo, s),
+        _mm512_permutex2var_epi64(q, hhi, s),
+    ]
+}
+
+/// The inverse of [`elements_to_words`].
+#[target_feature(enable = "avx512f")]
+#[inline]
+pub fn words_to_elements(w: [__m512i; 4]) -> [__m512i; 4] {
+    let [ilo, ihi, hlo, hhi] = transpose_indices();
+    let p = _mm512_permutex2var_epi64(w[0], hlo, w[1]);
+    let r = _mm512_permutex2var_epi64(w[0], hhi, w[1]);
+    let q = _mm512_permutex2var_epi64(w[2], hlo, w[3]);
+    let s = _mm512_permutex2var_epi64(w[2], hhi, w[3]);
+    [
+        _mm512_permutex2var_epi64(p, ilo, q),
+        _mm512_permutex2var_epi64(p, ihi, q),
+        _mm512_permutex2var_epi64(r, ilo, s),
+        _mm512_permutex2var_epi64(r, ihi, s),
+    ]
 }
 
 impl Wide {
