@@ -29,7 +29,7 @@
 //! assert_eq!(cpu.info().id, "cpu");
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod bench;
 pub mod registry;

@@ -5,77 +5,76 @@ use std::time::Instant;
 use zkaccel_backends::{Backend, BackendError, MerkleOutput, NttConfig};
 
 use super::baseline;
+use super::memory;
 use super::verify::Output;
 use super::workload::{Workload, POSEIDON_ARITY};
 
-/// One timed run: elapsed nanoseconds and what it produced.
-pub type Timed = (u64, Output);
+/// One timed run: elapsed nanoseconds, what it produced, and the peak heap it added.
+pub type Timed = (u64, Output, Option<u64>);
 
-fn elapsed_ns(start: Instant) -> u64 {
-    u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX)
+/// Times `f` and measures its peak extra heap (see [`memory::peak_extra`]).
+fn timed<T>(f: impl FnOnce() -> T) -> (u64, T, Option<u64>) {
+    let ((ns, out), peak) = memory::peak_extra(|| {
+        let start = Instant::now();
+        let out = f();
+        (u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX), out)
+    });
+    (ns, out, peak)
 }
 
-/// Runs `workload` once on `backend`. Only the backend call is timed; copying the NTT input
-/// into a fresh buffer is not.
+/// Runs `workload` once on `backend`. Only the backend call is timed and measured; copying
+/// the NTT input into a fresh buffer is not.
 pub fn on_backend(workload: &Workload, backend: &dyn Backend) -> Result<Timed, BackendError> {
-    match workload {
+    Ok(match workload {
         Workload::Msm { bases, scalars } => {
-            let start = Instant::now();
-            let point = backend.msm_g1(bases, scalars)?;
-            Ok((elapsed_ns(start), Output::G1(point)))
+            let (ns, point, peak) = timed(|| backend.msm_g1(bases, scalars));
+            (ns, Output::G1(point?), peak)
         }
         Workload::MsmG2 { bases, scalars } => {
-            let start = Instant::now();
-            let point = backend.msm_g2(bases, scalars)?;
-            Ok((elapsed_ns(start), Output::G2(point)))
+            let (ns, point, peak) = timed(|| backend.msm_g2(bases, scalars));
+            (ns, Output::G2(point?), peak)
         }
         Workload::Ntt { coeffs } => {
             let mut data = coeffs.clone();
-            let start = Instant::now();
-            backend.ntt(&mut data, NttConfig::FORWARD)?;
-            Ok((elapsed_ns(start), Output::Field(data)))
+            let (ns, done, peak) = timed(|| backend.ntt(&mut data, NttConfig::FORWARD));
+            done?;
+            (ns, Output::Field(data), peak)
         }
         Workload::Poseidon { inputs } => {
-            let start = Instant::now();
-            let hashes = backend.poseidon_hash_batch(inputs, POSEIDON_ARITY)?;
-            Ok((elapsed_ns(start), Output::Field(hashes)))
+            let (ns, hashes, peak) = timed(|| backend.poseidon_hash_batch(inputs, POSEIDON_ARITY));
+            (ns, Output::Field(hashes?), peak)
         }
         Workload::Merkle { leaves } => {
-            let start = Instant::now();
-            let tree = backend.merkle_tree(leaves, MerkleOutput::RootOnly)?;
-            Ok((elapsed_ns(start), Output::Root(tree.root)))
+            let (ns, tree, peak) = timed(|| backend.merkle_tree(leaves, MerkleOutput::RootOnly));
+            (ns, Output::Root(tree?.root), peak)
         }
-    }
+    })
 }
 
-/// Runs `workload` once on the baseline library (see [`baseline`]).
+/// Runs `workload` once on the baseline library (see [`baseline`]), timed and measured the
+/// same way.
 pub fn on_baseline(workload: &Workload) -> Timed {
     match workload {
         Workload::Msm { bases, scalars } => {
-            let start = Instant::now();
-            let point = baseline::msm_g1(bases, scalars);
-            (elapsed_ns(start), Output::G1(point))
+            let (ns, point, peak) = timed(|| baseline::msm_g1(bases, scalars));
+            (ns, Output::G1(point), peak)
         }
         Workload::MsmG2 { bases, scalars } => {
-            let start = Instant::now();
-            let point = baseline::msm_g2(bases, scalars);
-            (elapsed_ns(start), Output::G2(point))
+            let (ns, point, peak) = timed(|| baseline::msm_g2(bases, scalars));
+            (ns, Output::G2(point), peak)
         }
         Workload::Ntt { coeffs } => {
             let mut data = coeffs.clone();
-            let start = Instant::now();
-            baseline::ntt(&mut data);
-            (elapsed_ns(start), Output::Field(data))
+            let (ns, (), peak) = timed(|| baseline::ntt(&mut data));
+            (ns, Output::Field(data), peak)
         }
         Workload::Poseidon { inputs } => {
-            let start = Instant::now();
-            let hashes = baseline::poseidon_batch(inputs, POSEIDON_ARITY);
-            (elapsed_ns(start), Output::Field(hashes))
+            let (ns, hashes, peak) = timed(|| baseline::poseidon_batch(inputs, POSEIDON_ARITY));
+            (ns, Output::Field(hashes), peak)
         }
         Workload::Merkle { leaves } => {
-            let start = Instant::now();
-            let root = baseline::merkle_root(leaves);
-            (elapsed_ns(start), Output::Root(root))
+            let (ns, root, peak) = timed(|| baseline::merkle_root(leaves));
+            (ns, Output::Root(root), peak)
         }
     }
 }

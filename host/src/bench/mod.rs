@@ -5,7 +5,7 @@
 //! - [`baseline`]: the libraries compared against (shared with the criterion benches).
 //! - [`runner`]: warm-up, timed repeats, verification; takes `&dyn Backend`s, so a test can
 //!   pass a deliberately wrong backend and see the run fail.
-//! - [`verify`]: the checks behind the `verified` field; [`memory`]: peak extra memory of a run.
+//! - [`verify`]: the checks behind the `verified` field; [`memory`]: peak extra heap of a run, counted by [`heap`]'s allocator.
 //! - [`report`] and [`table`]: the results as JSON and as a table; [`machine`] says where they
 //!   were measured.
 //!
@@ -22,6 +22,7 @@
 pub mod baseline;
 pub mod config;
 pub mod exec;
+pub mod heap;
 pub mod machine;
 pub mod memory;
 pub mod op;

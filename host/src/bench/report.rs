@@ -63,7 +63,8 @@ pub struct BenchResult {
     /// Bytes of the inputs (points and scalars, elements, messages or leaves).
     #[serde(default)]
     pub input_bytes: u64,
-    /// Most memory the first timed run added at any moment, in bytes (Linux only).
+    /// Most heap bytes the first timed run added at any moment (the `zkaccel` binary counts
+    /// them with its allocator; `None` where no counting allocator is installed).
     #[serde(default)]
     pub peak_memory_bytes: Option<u64>,
 }
@@ -80,7 +81,8 @@ pub struct BaselineResult {
     pub summary: Summary,
     /// Items per second at the median.
     pub throughput: f64,
-    /// Most memory the first timed run added at any moment, in bytes (Linux only).
+    /// Most heap bytes the first timed run added at any moment (the `zkaccel` binary counts
+    /// them with its allocator; `None` where no counting allocator is installed).
     #[serde(default)]
     pub peak_memory_bytes: Option<u64>,
 }

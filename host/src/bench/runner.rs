@@ -6,7 +6,6 @@ use zkaccel_backends::{Backend, DeviceInfo};
 use super::baseline::{self, BaselineKind};
 use super::config::BenchConfig;
 use super::exec;
-use super::memory;
 use super::op::BenchOp;
 use super::report::{BaselineResult, BenchResult, Skipped};
 use super::stats::{self, Summary};
@@ -128,7 +127,7 @@ pub fn measure_baseline(
     let mut output = None;
     let mut peak_memory_bytes = None;
     for repeat in 0..repeats.max(1) {
-        let ((ns, out), peak) = memory::peak_extra(|| exec::on_baseline(workload));
+        let (ns, out, peak) = exec::on_baseline(workload);
         if repeat == 0 {
             peak_memory_bytes = peak;
         }
@@ -167,8 +166,7 @@ pub fn run_case(
     let mut first: Option<Output> = None;
     let mut peak_memory_bytes = None;
     for repeat in 1..=repeats {
-        let (timed, peak) = memory::peak_extra(|| exec::on_backend(workload, backend));
-        let (ns, output) = timed.map_err(backend_error)?;
+        let (ns, output, peak) = exec::on_backend(workload, backend).map_err(backend_error)?;
         if repeat == 1 {
             peak_memory_bytes = peak;
         }
