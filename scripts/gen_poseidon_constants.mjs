@@ -23,38 +23,13 @@
 //     M                t*t × 32 bytes: the MDS matrix row-major, state'[i] = Σ_j M[i][j]·state[j]
 // Every 32-byte value is the canonical (non-Montgomery) integer below r, little-endian.
 
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { R, parseArgs, installCircomlibjs } from "./lib/circomlibjs.mjs";
 
-const CIRCOMLIBJS_VERSION = "0.1.7";
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const FULL_ROUNDS = 8;
 const PARTIAL_ROUNDS = [56, 57, 56, 60, 60, 63, 64, 63, 60, 66, 60, 65, 70, 60, 64, 68];
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-function parseArgs(argv) {
-  const args = { nodeModules: null, out: join(repoRoot, "backends/src/cpu/poseidon/data/poseidon_constants.bin") };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--node-modules") args.nodeModules = resolve(argv[++i]);
-    else if (argv[i] === "--out") args.out = resolve(argv[++i]);
-    else throw new Error(`unknown argument ${argv[i]}`);
-  }
-  return args;
-}
-
-function installCircomlibjs() {
-  const dir = mkdtempSync(join(tmpdir(), "circomlibjs-"));
-  execFileSync("npm", ["install", "--silent", "--no-audit", "--no-fund", `circomlibjs@${CIRCOMLIBJS_VERSION}`], {
-    cwd: dir,
-    stdio: "inherit",
-  });
-  return join(dir, "node_modules");
-}
 
 function toCanonical(value, what) {
   const v = BigInt(value);
@@ -77,7 +52,7 @@ function u32(v) {
   return out;
 }
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), "backends/src/cpu/poseidon/data/poseidon_constants.bin");
 const nodeModules = args.nodeModules ?? installCircomlibjs();
 const pkgDir = join(nodeModules, "circomlibjs");
 const version = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version;

@@ -11,38 +11,14 @@
 // script runs `npm install circomlibjs@0.1.7` into a temporary folder first. The "random" inputs come
 // from SHA-256 in counter mode over a fixed seed, so the output is reproducible.
 
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { R, parseArgs, installCircomlibjs } from "./lib/circomlibjs.mjs";
 
-const CIRCOMLIBJS_VERSION = "0.1.7";
-const R = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
 const SEED = "zkaccel poseidon vectors v1";
 const RANDOM_PER_ARITY = 4;
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-function parseArgs(argv) {
-  const args = { nodeModules: null, out: join(repoRoot, "backends/tests/data/poseidon_vectors.json") };
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--node-modules") args.nodeModules = resolve(argv[++i]);
-    else if (argv[i] === "--out") args.out = resolve(argv[++i]);
-    else throw new Error(`unknown argument ${argv[i]}`);
-  }
-  return args;
-}
-
-function installCircomlibjs() {
-  const dir = mkdtempSync(join(tmpdir(), "circomlibjs-"));
-  execFileSync("npm", ["install", "--silent", "--no-audit", "--no-fund", `circomlibjs@${CIRCOMLIBJS_VERSION}`], {
-    cwd: dir,
-    stdio: "inherit",
-  });
-  return join(dir, "node_modules");
-}
 
 // Deterministic field elements below r: SHA-256(seed || counter), top two bits cleared, rejection-sampled.
 let counter = 0;
@@ -66,7 +42,7 @@ function inputSets(arity) {
   return sets;
 }
 
-const args = parseArgs(process.argv.slice(2));
+const args = parseArgs(process.argv.slice(2), "backends/tests/data/poseidon_vectors.json");
 const nodeModules = args.nodeModules ?? installCircomlibjs();
 const pkgDir = join(nodeModules, "circomlibjs");
 const version = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version;
