@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::PrimeGroup;
-use zkaccel::bench::{baseline, runner, BaselineKind, BenchConfig, BenchOp};
+use zkaccel::bench::{baseline, runner, BaselineKind, BenchConfig, BenchError, BenchOp};
 use zkaccel_backends::cpu::CpuBackend;
 use zkaccel_backends::{
     Backend, BackendError, BasesHandle, DeviceInfo, MerkleOutput, MerkleTree, NttConfig, NttDirection, Op, Result,
@@ -24,6 +24,10 @@ enum Fault {
     MerkleRoot,
     /// A different MSM result on every call.
     Flaky,
+    /// MSM answers that the device is gone.
+    MsmDeviceLost,
+    /// NTT answers that the device is out of memory.
+    NttOutOfMemory,
 }
 
 /// A backend that computes with known-good code (the CPU backend's MSM, arkworks' NTT,
@@ -54,6 +58,12 @@ impl Backend for TestBackend {
     }
 
     fn msm_g1(&self, bases: &[G1Affine], scalars: &[Fr]) -> Result<G1Projective> {
+        if self.fault == Fault::MsmDeviceLost {
+            return Err(BackendError::DeviceLost {
+                device: self.info.id.clone(),
+                reason: "Xid 79: fell off the bus".into(),
+            });
+        }
         let mut out = self.inner.msm_g1(bases, scalars)?;
         let call = self.calls.fetch_add(1, Ordering::Relaxed);
         if self.fault == Fault::MsmOffByGenerator || (self.fault == Fault::Flaky && call % 2 == 1) {
@@ -87,6 +97,14 @@ impl Backend for TestBackend {
     }
 
     fn ntt(&self, data: &mut [Fr], config: NttConfig) -> Result<()> {
+        if self.fault == Fault::NttOutOfMemory {
+            return Err(BackendError::OutOfMemory {
+                device: self.info.id.clone(),
+                op: Op::Ntt,
+                needed_bytes: 4096,
+                available_bytes: 1024,
+            });
+        }
         let mut v = data.to_vec();
         match config.direction {
             NttDirection::Forward => baseline::ntt(&mut v),
@@ -188,6 +206,26 @@ fn wrong_merkle_root_fails() {
 #[test]
 fn results_that_change_between_repeats_fail() {
     assert_fails(Fault::Flaky, BenchOp::Msm, 5, BaselineKind::None, "different result");
+}
+
+#[test]
+fn device_errors_fail_the_run_with_the_typed_error() {
+    let backend = TestBackend::new(Fault::MsmDeviceLost);
+    let err = runner::run(&config(BenchOp::Msm, 5, BaselineKind::None), &[&backend], &runner::Silent).unwrap_err();
+    match &err {
+        BenchError::Backend { op: BenchOp::Msm, log_n: 5, error: BackendError::DeviceLost { reason, .. }, .. } => {
+            assert!(reason.contains("Xid 79"), "{err}")
+        }
+        other => panic!("expected a DeviceLost backend error, got {other:?}"),
+    }
+    assert!(err.to_string().contains("test-msmdevicelost lost: Xid 79"), "{err}");
+
+    let backend = TestBackend::new(Fault::NttOutOfMemory);
+    let err = runner::run(&config(BenchOp::Ntt, 6, BaselineKind::None), &[&backend], &runner::Silent).unwrap_err();
+    assert!(
+        matches!(err, BenchError::Backend { error: BackendError::OutOfMemory { needed_bytes: 4096, .. }, .. }),
+        "expected OutOfMemory, got {err:?}"
+    );
 }
 
 #[test]
