@@ -2,6 +2,8 @@
 //!
 //! `cargo run --release -p zkaccel-backends --example msm_timing -- [log2 sizes...]`
 //! (default: 16 20). Prints the best of a few repetitions for random and witness-like scalars.
+//! `MSM_REPS=k` multiplies the repetitions, `MSM_OURS_ONLY=1` times zkaccel alone, and
+//! `MSM_COMPARE_SCALAR=1` also times zkaccel with its vectorised G1 affine additions off.
 
 use std::time::{Duration, Instant};
 
@@ -56,6 +58,19 @@ fn compare(label: &str, bases: &[G1Affine], scalars: &[Fr], reps: usize) {
     let (ark, ark_cpu, want) = best(reps, || G1Projective::msm(bases, scalars).expect("equal lengths"));
     let (ours, ours_cpu, got) = best(reps, || msm::msm(bases, scalars));
     assert_eq!(got, want, "{label}: results differ");
+    if std::env::var_os("MSM_COMPARE_SCALAR").is_some() {
+        // The same MSM with the vectorised G1 affine additions switched off.
+        msm::set_vector_affine(false);
+        let (scalar, _, got) = best(reps, || msm::msm(bases, scalars));
+        msm::set_vector_affine(true);
+        assert_eq!(got, want, "{label}: scalar-path results differ");
+        println!(
+            "{label:<24} scalar affine path {:>7.1} ms, vector {:>7.1} ms ({:.2}x)",
+            scalar.as_secs_f64() * 1e3,
+            ours.as_secs_f64() * 1e3,
+            scalar.as_secs_f64() / ours.as_secs_f64()
+        );
+    }
     println!(
         "{label:<24} wall: arkworks {:>7.1} ms zkaccel {:>7.1} ms ({:.2}x) | cpu: {:.2} s vs {:.2} s ({:.2}x)",
         ark.as_secs_f64() * 1e3,

@@ -53,6 +53,20 @@ pub struct AffineBuckets<'a, P: SWCurveConfig> {
     dens: Vec<P::BaseField>,
     kinds: Vec<Kind>,
     cap: usize,
+    /// The vector path's state (G1 on AVX-512 IFMA only), allocated on first use.
+    #[cfg(target_arch = "x86_64")]
+    vector: Option<Box<VectorState>>,
+}
+
+/// Buffers of [`AffineBuckets::flush_vector`].
+#[cfg(target_arch = "x86_64")]
+#[derive(Default)]
+struct VectorState {
+    /// The batch's chord additions (distinct x), in the scratch's element order.
+    adds: Vec<Entry>,
+    /// The rest (doubling, cancellation): the scalar path's.
+    special: Vec<Entry>,
+    scratch: super::affine_simd::Scratch,
 }
 
 impl<'a, P: SWCurveConfig> AffineBuckets<'a, P> {
@@ -70,6 +84,8 @@ impl<'a, P: SWCurveConfig> AffineBuckets<'a, P> {
             dens: vec![P::BaseField::zero(); cap],
             kinds: vec![Kind::Add; cap],
             cap,
+            #[cfg(target_arch = "x86_64")]
+            vector: None,
         }
     }
 
@@ -188,6 +204,58 @@ impl<'a, P: SWCurveConfig> AffineBuckets<'a, P> {
 
     /// Performs the batch's additions with one shared inversion.
     fn flush(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        if self.batch.len() >= super::affine_simd::VECTOR_MIN && super::affine_simd::vector_path::<P>() {
+            self.flush_vector();
+            return;
+        }
+        self.flush_scalar();
+    }
+
+    /// [`Self::flush`] for G1 with AVX-512 IFMA: the chord additions (distinct x, nearly all)
+    /// run 8 lanes at a time ([`super::affine_simd`], bit-identical results); the special cases
+    /// (doubling, cancellation) then take the scalar path with their own inversion.
+    #[cfg(target_arch = "x86_64")]
+    fn flush_vector(&mut self) {
+        use super::affine_simd::{add_batch, fq_words, set_fq_words, Scratch};
+        let mut st = self.vector.take().unwrap_or_default();
+        st.adds.clear();
+        st.special.clear();
+        st.scratch.resize(self.batch.len());
+        let bases = self.bases;
+        for &e in &self.batch {
+            let b = &self.buckets[e.bucket()];
+            let q = &bases[e.point as usize];
+            if b.x == q.x {
+                st.special.push(e);
+                continue;
+            }
+            let i = st.adds.len();
+            st.adds.push(e);
+            let qy = if e.bucket & NEG != 0 { -q.y } else { q.y };
+            Scratch::set(&mut st.scratch.x1, i, fq_words(&b.x));
+            Scratch::set(&mut st.scratch.y1, i, fq_words(&b.y));
+            Scratch::set(&mut st.scratch.x2, i, fq_words(&q.x));
+            Scratch::set(&mut st.scratch.y2, i, fq_words(&qy));
+        }
+        let n = st.adds.len();
+        st.scratch.resize(n);
+        add_batch(&mut st.scratch, n);
+        for (i, &e) in st.adds.iter().enumerate() {
+            let idx = e.bucket();
+            self.pending[idx / 64] &= !(1 << (idx % 64));
+            let b = &mut self.buckets[idx];
+            set_fq_words(&mut b.x, Scratch::get(&st.scratch.x1, i));
+            set_fq_words(&mut b.y, Scratch::get(&st.scratch.y1, i));
+        }
+        self.batch.clear();
+        self.batch.extend_from_slice(&st.special);
+        self.vector = Some(st);
+        self.flush_scalar();
+    }
+
+    /// [`Self::flush`] with arkworks' scalar field arithmetic.
+    fn flush_scalar(&mut self) {
         let len = self.batch.len();
         if len == 0 {
             return;
@@ -290,6 +358,30 @@ mod tests {
         check(&bases, &digits, 31, 8);
         check(&bases, &digits, 31, 1);
         check(&bases, &digits, 31, 64);
+    }
+
+    /// Long batches mixing chord additions, doublings and cancellations (the vector path for G1
+    /// where the CPU has IFMA, with the special cases on the scalar path).
+    #[test]
+    fn long_batches_with_special_cases() {
+        let pts = points(64);
+        let mut bases = pts.clone();
+        bases.extend(pts.iter().copied());
+        bases.extend(pts.iter().map(|p| -*p));
+        bases.extend(points(300));
+        let digits: Vec<i16> = (0..bases.len())
+            .map(|i| match i / 64 {
+                0 => (i % 64) as i16 + 1,
+                1 if i % 2 == 0 => (i % 64) as i16 + 1,
+                1 => ((i + 7) % 64) as i16 + 1,
+                2 if i % 3 == 0 => -((i % 64) as i16 + 1),
+                2 => (i % 64) as i16 + 1,
+                _ => (i * 13 % 64) as i16 - 32,
+            })
+            .collect();
+        for batch in [16, 32, 64] {
+            check(&bases, &digits, 64, batch);
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! ([`batch_affine`] or [`projective_buckets`]), reduces them ([`reduce`]) and combines windows.
 
 mod affine_pairs;
+#[cfg(target_arch = "x86_64")]
+mod affine_simd;
 mod batch_affine;
 mod digits;
 mod projective_buckets;
@@ -21,6 +23,21 @@ use rayon::prelude::*;
 use batch_affine::AffineBuckets;
 use digits::Members;
 use window::{CurveCosts, Mode, Plan};
+
+/// Whether G1's batched affine additions use the AVX-512 IFMA path where the CPU has it
+/// ([`crate::cpu::simd::available`]); on by default.
+static VECTOR_AFFINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(true);
+
+/// Turns the vectorised G1 affine additions on or off for this process (results are identical
+/// either way), e.g. to time both paths in one run. Other vector paths are unaffected.
+pub fn set_vector_affine(on: bool) {
+    VECTOR_AFFINE.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether the vectorised G1 affine additions are switched on (see [`set_vector_affine`]).
+fn vector_affine_on() -> bool {
+    VECTOR_AFFINE.load(std::sync::atomic::Ordering::Relaxed)
+}
 
 /// Inputs longer than this are split into pieces (point indices are stored as `u32`).
 const MAX_PIECE: usize = 1 << 31;
@@ -63,12 +80,19 @@ pub fn msm<P: SWCurveConfig<ScalarField = Fr>>(bases: &[Affine<P>], scalars: &[F
 /// Cost-model inputs for curve `P`.
 fn curve_costs<P: SWCurveConfig>() -> CurveCosts {
     let field_bytes = std::mem::size_of::<P::BaseField>();
+    // G1's batched affine additions run 8 lanes at a time with AVX-512 IFMA where available.
+    #[cfg(target_arch = "x86_64")]
+    let vector = affine_simd::vector_path::<P>();
+    #[cfg(not(target_arch = "x86_64"))]
+    let vector = false;
     CurveCosts {
         affine_bytes: std::mem::size_of::<Affine<P>>(),
         projective_bytes: std::mem::size_of::<Projective<P>>(),
         // Measured: an Fq inversion costs about 230 Fq multiplications; an Fq2 inversion (one Fq
         // inversion plus a few products) about 60 Fq2 multiplications.
         inversion: if field_bytes <= 32 { 230.0 } else { 60.0 },
+        affine_add: if vector { window::VECTOR_AFFINE_ADD } else { window::AFFINE_ADD },
+        reduce_affine: if vector { window::VECTOR_REDUCE_AFFINE } else { window::REDUCE_AFFINE },
     }
 }
 

@@ -1,5 +1,10 @@
 //! Eight BN254 Fr elements at once, in radix 2^52, for AVX-512 IFMA.
 //!
+//! The reducing operations also come generic over a [`Modulus`] (`mul_mod`, `square_mod`,
+//! `shrink_mod`, `Wide::reduce_mod`), with [`FrMod`] (the plain names, used by Poseidon and the
+//! NTT) and [`FqMod`] (G1's base field, used by the MSM's affine additions). Everything below
+//! written for r holds for q as well: both are below 2^253.6.
+//!
 //! **Representation.** An [`Fe8`] holds 5 vectors; vector `j` holds limb `j` (bits `52j..52j+52`)
 //! of 8 independent elements, one per 64-bit lane. Elements are in Montgomery form with
 //! `R = 2^260` (5 × 52 bits): `x` is stored as some integer `X ≡ x·R (mod r)`, **not necessarily
@@ -40,11 +45,43 @@ const MASK: u64 = (1 << BITS) - 1;
 pub type Limbs = [u64; LIMBS];
 
 /// The modulus r.
-const P: Limbs = to_radix52(<Fr as PrimeField>::MODULUS.0);
+#[cfg(test)]
+const P: Limbs = FrMod::P;
 /// −r⁻¹ mod 2^52, the Montgomery reduction's factor.
-const N0: u64 = neg_inv_mod_2_52(P[0]);
+#[cfg(test)]
+const N0: u64 = FrMod::N0;
 /// `QP[j][q]`: limb `j` of `q·r`, for `q` = 0..8 (all below 2^52, as 7r < 2^257 is normalized).
-const QP: [[u64; LANES]; LIMBS] = multiples_of_p();
+const QP: [[u64; LANES]; LIMBS] = FrMod::QP;
+
+/// The constants of a prime modulus `p < 2^254` (so that `7p < 2^257` fits 5 limbs) for the
+/// Montgomery arithmetic of this module. Every function that reduces has a `_mod::<M>` form; the
+/// plain names use r ([`FrMod`]), so the Fr users are unchanged (monomorphized: same code).
+pub trait Modulus {
+    /// The modulus in normalized radix-2^52 limbs.
+    const P: Limbs;
+    /// −p⁻¹ mod 2^52.
+    const N0: u64;
+    /// `QP[j][q]`: limb `j` of `q·p`, for `q` = 0..8.
+    const QP: [[u64; LANES]; LIMBS];
+}
+
+/// BN254's scalar field modulus r (the field `Fr`).
+pub struct FrMod;
+
+impl Modulus for FrMod {
+    const P: Limbs = to_radix52(<Fr as PrimeField>::MODULUS.0);
+    const N0: u64 = neg_inv_mod_2_52(Self::P[0]);
+    const QP: [[u64; LANES]; LIMBS] = multiples_of_p(Self::P);
+}
+
+/// BN254's base field modulus q (the field `Fq` of G1's coordinates; q < 2^253.6 as well).
+pub struct FqMod;
+
+impl Modulus for FqMod {
+    const P: Limbs = to_radix52(<ark_bn254::Fq as PrimeField>::MODULUS.0);
+    const N0: u64 = neg_inv_mod_2_52(Self::P[0]);
+    const QP: [[u64; LANES]; LIMBS] = multiples_of_p(Self::P);
+}
 
 /// A canonical 4×64-bit integer (below 2^256) as 5 radix-2^52 limbs.
 pub const fn to_radix52(a: [u64; 4]) -> Limbs {
@@ -74,20 +111,20 @@ const fn neg_inv_mod_2_52(p0: u64) -> u64 {
     inv.wrapping_neg() & MASK
 }
 
-/// The table [`QP`].
-const fn multiples_of_p() -> [[u64; LANES]; LIMBS] {
+/// The table [`Modulus::QP`] of `p` (below 2^254).
+const fn multiples_of_p(p: Limbs) -> [[u64; LANES]; LIMBS] {
     let mut t = [[0u64; LANES]; LIMBS];
     let mut q = 0;
     while q < LANES {
         let mut carry = 0u64;
         let mut j = 0;
         while j < LIMBS {
-            let v = P[j] * q as u64 + carry; // < 2^55 + 2^3
+            let v = p[j] * q as u64 + carry; // < 2^55 + 2^3
             t[j][q] = v & MASK;
             carry = v >> BITS;
             j += 1;
         }
-        assert!(carry == 0, "7r fits 5 limbs");
+        assert!(carry == 0, "7p fits 5 limbs");
         q += 1;
     }
     t
@@ -127,7 +164,7 @@ pub fn limbs_to_fr(l: Limbs) -> Fr {
 /// The 8 lanes of a vector.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn lanes(v: __m512i) -> [u64; LANES] {
+pub fn lanes(v: __m512i) -> [u64; LANES] {
     let mut a = [0u64; LANES];
     // SAFETY: `a` is 64 writable bytes and `storeu` has no alignment requirement.
     unsafe { _mm512_storeu_si512(a.as_mut_ptr().cast(), v) };
@@ -137,7 +174,7 @@ fn lanes(v: __m512i) -> [u64; LANES] {
 /// A vector from its 8 lanes.
 #[target_feature(enable = "avx512f")]
 #[inline]
-fn from_lanes(a: &[u64; LANES]) -> __m512i {
+pub fn from_lanes(a: &[u64; LANES]) -> __m512i {
     // SAFETY: `a` is 64 readable bytes and `loadu` has no alignment requirement.
     unsafe { _mm512_loadu_si512(a.as_ptr().cast()) }
 }
@@ -223,12 +260,19 @@ impl Fe8 {
     #[target_feature(enable = "avx512f")]
     #[inline]
     pub fn shrink(&self) -> Self {
+        self.shrink_mod::<FrMod>()
+    }
+
+    /// [`Fe8::shrink`] for the modulus `M`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub fn shrink_mod<M: Modulus>(&self) -> Self {
         let q = _mm512_srli_epi64::<{ 254 - 4 * BITS }>(self.0[4]);
         debug_assert_eq!(_mm512_cmpgt_epu64_mask(q, splat(7)), 0, "shrink: input ≥ 2^257");
         // Limb differences lie in (−2^52, 2^52); propagating the borrows with arithmetic shifts
         // leaves each limb in [0, 2^52) and the top limb non-negative, as X − q·r ≥ 0.
         let mut d = self.0;
-        for (d, qp) in d.iter_mut().zip(&QP) {
+        for (d, qp) in d.iter_mut().zip(&M::QP) {
             *d = _mm512_sub_epi64(*d, _mm512_permutexvar_epi64(q, from_lanes(qp)));
         }
         let mask = splat(MASK);
@@ -263,6 +307,11 @@ pub const fn p_times(q: usize) -> Limbs {
     [QP[0][q], QP[1][q], QP[2][q], QP[3][q], QP[4][q]]
 }
 
+/// `q·p` as normalized limbs for the modulus `M`, for `q` = 0..8.
+pub const fn p_times_mod<M: Modulus>(q: usize) -> Limbs {
+    [M::QP[0][q], M::QP[1][q], M::QP[2][q], M::QP[3][q], M::QP[4][q]]
+}
+
 /// `a + c − b` limb by limb, then signed carries: normalized limbs of the integer when it is
 /// non-negative. Limbwise sums lie in (−2^52, 2^53); each carry (arithmetic shift) is in [−2, 2],
 /// so nothing overflows and each limb ends in [0, 2^52) with the sign in the top limb.
@@ -282,9 +331,42 @@ impl Fe8 {
     #[target_feature(enable = "avx512f,avx512ifma")]
     #[inline]
     pub fn mul(&self, b: &Self) -> Self {
+        self.mul_mod::<FrMod>(b)
+    }
+
+    /// [`Fe8::mul`] for the modulus `M`: `self·b·R⁻¹ mod p`, below `self·b/R + p`.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    #[inline]
+    pub fn mul_mod<M: Modulus>(&self, b: &Self) -> Self {
         let mut w = Wide::zero();
         w.mul_acc(self, b);
-        w.reduce()
+        w.reduce_mod::<M>()
+    }
+
+    /// `self²·R⁻¹ mod p` (15 limb products), below `self²/R + p`.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    #[inline]
+    pub fn square_mod<M: Modulus>(&self) -> Self {
+        Wide::square(self).reduce_mod::<M>()
+    }
+
+    /// `self·2^S` as integers, normalized. Precondition: the result is below 2^260 and `S < 52`.
+    #[target_feature(enable = "avx512f")]
+    #[inline]
+    pub fn shl<const S: u32>(&self) -> Self {
+        let mask = splat(MASK);
+        let l = &self.0;
+        // Limb j of the result: the low 52 − S bits of limb j moved up, the top S bits of limb
+        // j − 1 moved in; the top limb's bits above 52 − S are zero by the precondition.
+        let hi = |j: usize| {
+            let up = _mm512_and_si512(_mm512_sll_epi64(l[j], _mm_cvtsi64_si128(S as i64)), mask);
+            if j == 0 {
+                up
+            } else {
+                _mm512_or_si512(up, _mm512_srl_epi64(l[j - 1], _mm_cvtsi64_si128(i64::from(BITS - S))))
+            }
+        };
+        Fe8([hi(0), hi(1), hi(2), hi(3), hi(4)])
     }
 
     /// `self + c − b` as integers, normalized. Precondition: the result is non-negative and
@@ -460,9 +542,16 @@ impl Wide {
     #[target_feature(enable = "avx512f,avx512ifma")]
     #[inline]
     pub fn reduce(self) -> Fe8 {
+        self.reduce_mod::<FrMod>()
+    }
+
+    /// [`Wide::reduce`] for the modulus `M`.
+    #[target_feature(enable = "avx512f,avx512ifma")]
+    #[inline]
+    pub fn reduce_mod<M: Modulus>(self) -> Fe8 {
         let mut t = self.0;
-        let n0 = splat(N0);
-        let p = Fe8::splat(&P).0;
+        let n0 = splat(M::N0);
+        let p = Fe8::splat(&M::P).0;
         let zero = _mm512_setzero_si512();
         for i in 0..LIMBS {
             // IFMA reads only the low 52 bits of col_i: exactly what m_i depends on.

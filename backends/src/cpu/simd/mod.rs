@@ -1,8 +1,9 @@
 //! AVX-512 IFMA building blocks shared by the vectorised CPU paths (Poseidon, NTT), chosen at run
 //! time; other CPUs and targets keep the scalar paths.
 //!
-//! [`field52`] holds 8 BN254 Fr elements per vector in radix 2^52 (see its module docs for the
-//! representation and the bounds). [`available`] is the one runtime check every caller makes
+//! [`field52`] holds 8 BN254 Fr (or Fq, via its `Modulus` parameter) elements per vector in radix
+//! 2^52 (see its module docs for the representation and the bounds); the MSM's G1 affine additions
+//! (`cpu::msm::affine_simd`) use it over Fq. [`available`] is the one runtime check every caller makes
 //! before it enters a `#[target_feature(enable = "avx512f,avx512ifma")]` function.
 //!
 //! Toolchain: the AVX-512 intrinsics are stable since Rust 1.89.
