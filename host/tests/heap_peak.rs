@@ -20,6 +20,15 @@ fn peak_counts_live_bytes_and_ignores_freed_ones() {
     let extra = extra.expect("the counting allocator is installed");
     assert!((49 << 20..(49 << 20) + (1 << 20)).contains(&(extra as usize)), "peak {extra} bytes, expected ~49 MiB");
 
+    // Sequential allocations that are freed in between peak at the largest, not the sum.
+    let (_, sequential) = peak_extra(|| {
+        for mib in [8usize, 16, 4] {
+            drop(std::hint::black_box(vec![0u8; mib << 20]));
+        }
+    });
+    let sequential = sequential.expect("installed") as usize;
+    assert!((16 << 20..17 << 20).contains(&sequential), "sequential peak {sequential}");
+
     let (_, small) = peak_extra(|| std::hint::black_box(vec![1u8; 4096]).len());
     assert!((4096..64 << 10).contains(&(small.expect("installed") as usize)), "peak of a 4 KiB run: {small:?}");
 }

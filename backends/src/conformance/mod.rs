@@ -4,7 +4,7 @@
 //! or with arkworks, and panics with a precise message on the first difference. A backend's
 //! test file opts in with one line:
 //!
-//! ```ignore
+//! ```text
 //! zkaccel_backends::conformance_suite!(|| Availability::Ready(Arc::new(MyBackend::new()?)));
 //! ```
 //!

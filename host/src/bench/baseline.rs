@@ -84,12 +84,20 @@ pub fn intt(data: &mut Vec<Fr>) {
 
 /// Circomlib Poseidon of each `arity`-element message in `inputs`, with light-poseidon on rayon.
 pub fn poseidon_batch(inputs: &[Fr], arity: usize) -> Vec<Fr> {
+    // One contiguous share and one hasher per thread: `new_circom` parses its constants, so
+    // building a hasher per rayon split would charge the baseline for set-up work.
+    let messages = inputs.len() / arity;
+    let threads = rayon::current_num_threads().max(1);
+    let per_thread = messages.div_ceil(threads).max(1) * arity;
     inputs
-        .par_chunks(arity)
-        .map_init(
-            || Poseidon::<Fr>::new_circom(arity).expect("circomlib arity 1..=12"),
-            |hasher, message| hasher.hash(message).expect("message of the hasher's arity"),
-        )
+        .par_chunks(per_thread)
+        .flat_map_iter(|share| {
+            let mut hasher = Poseidon::<Fr>::new_circom(arity).expect("circomlib arity 1..=12");
+            share
+                .chunks(arity)
+                .map(|message| hasher.hash(message).expect("message of the hasher's arity"))
+                .collect::<Vec<_>>()
+        })
         .collect()
 }
 

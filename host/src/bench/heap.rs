@@ -2,33 +2,35 @@
 //! allocator reuses freed pages (which hides memory from RSS-based measurements).
 //!
 //! The `zkaccel` binary installs [`CountingAllocator`] as its `#[global_allocator]`; in a
-//! process that does not, [`tracking`] is false and [`peak_since_reset`] measures nothing.
+//! process that does not, [`measure`] answers `None`.
 
 #![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 
-static CURRENT: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-static ACTIVE: AtomicBool = AtomicBool::new(false);
+static CURRENT: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
+static ARMED: AtomicBool = AtomicBool::new(false);
 
-/// The system allocator plus two counters (bytes live now, and the most since the last reset).
+/// The system allocator plus counters that run only while a measurement is armed: outside
+/// [`measure`] each allocation costs one relaxed load of a flag that never changes, so timed
+/// runs (which are never measured) are not slowed by shared counters.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct CountingAllocator;
 
 fn grew(bytes: usize) {
-    let now = CURRENT.fetch_add(bytes, Ordering::Relaxed) + bytes;
-    PEAK.fetch_max(now, Ordering::Relaxed);
-    if !ACTIVE.load(Ordering::Relaxed) {
-        ACTIVE.store(true, Ordering::Relaxed);
+    if ARMED.load(Ordering::Relaxed) {
+        let now = CURRENT.fetch_add(bytes as isize, Ordering::Relaxed) + bytes as isize;
+        PEAK.fetch_max(now, Ordering::Relaxed);
     }
 }
 
 fn shrank(bytes: usize) {
-    CURRENT.fetch_sub(bytes, Ordering::Relaxed);
+    if ARMED.load(Ordering::Relaxed) {
+        CURRENT.fetch_sub(bytes as isize, Ordering::Relaxed);
+    }
 }
-
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged and only
 // updates counters on the side, so `System`'s guarantees are this allocator's guarantees.
 unsafe impl GlobalAlloc for CountingAllocator {
@@ -70,19 +72,23 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 }
 
-/// Whether a [`CountingAllocator`] is installed and has seen an allocation.
-pub fn tracking() -> bool {
-    ACTIVE.load(Ordering::Relaxed)
-}
-
-/// Starts a measurement: the peak becomes the bytes live now, which are returned.
-pub fn reset_peak() -> usize {
-    let now = CURRENT.load(Ordering::Relaxed);
-    PEAK.store(now, Ordering::Relaxed);
-    now
-}
-
-/// The most bytes live at any moment since [`reset_peak`] returned `start`, minus `start`.
-pub fn peak_since_reset(start: usize) -> usize {
-    PEAK.load(Ordering::Relaxed).saturating_sub(start)
+/// Runs `f` with the counters armed and returns its result with the most heap bytes it had
+/// added at any moment (net of what it freed), or `None` when no [`CountingAllocator`] is the
+/// global allocator. Measurements must not overlap (the bench runs one at a time).
+pub fn measure<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
+    CURRENT.store(0, Ordering::Relaxed);
+    PEAK.store(0, Ordering::Relaxed);
+    ARMED.store(true, Ordering::Relaxed);
+    let installed = {
+        let probe = std::hint::black_box(Box::new(0u64));
+        let seen = CURRENT.load(Ordering::Relaxed) > 0;
+        drop(probe);
+        seen
+    };
+    CURRENT.store(0, Ordering::Relaxed);
+    PEAK.store(0, Ordering::Relaxed);
+    let out = f();
+    ARMED.store(false, Ordering::Relaxed);
+    let peak = PEAK.load(Ordering::Relaxed).max(0) as u64;
+    (out, installed.then_some(peak))
 }

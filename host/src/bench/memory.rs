@@ -7,9 +7,7 @@
 use super::heap;
 
 /// Runs `f` and returns its result with the peak heap it added, in bytes, when measurable.
+/// The bench measures an untimed run (the first warm-up), never a timed one.
 pub fn peak_extra<T>(f: impl FnOnce() -> T) -> (T, Option<u64>) {
-    let start = heap::reset_peak();
-    let out = f();
-    let extra = heap::tracking().then(|| heap::peak_since_reset(start) as u64);
-    (out, extra)
+    heap::measure(f)
 }

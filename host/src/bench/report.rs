@@ -63,8 +63,8 @@ pub struct BenchResult {
     /// Bytes of the inputs (points and scalars, elements, messages or leaves).
     #[serde(default)]
     pub input_bytes: u64,
-    /// Most heap bytes the first timed run added at any moment (the `zkaccel` binary counts
-    /// them with its allocator; `None` where no counting allocator is installed).
+    /// Most heap bytes one run added at any moment, measured on the first (untimed) warm-up
+    /// run by the `zkaccel` binary's counting allocator; `None` where none is installed.
     #[serde(default)]
     pub peak_memory_bytes: Option<u64>,
 }
@@ -81,8 +81,8 @@ pub struct BaselineResult {
     pub summary: Summary,
     /// Items per second at the median.
     pub throughput: f64,
-    /// Most heap bytes the first timed run added at any moment (the `zkaccel` binary counts
-    /// them with its allocator; `None` where no counting allocator is installed).
+    /// Most heap bytes one run added at any moment, measured on the first (untimed) warm-up
+    /// run by the `zkaccel` binary's counting allocator; `None` where none is installed.
     #[serde(default)]
     pub peak_memory_bytes: Option<u64>,
 }

@@ -6,6 +6,7 @@ use zkaccel_backends::{Backend, DeviceInfo};
 use super::baseline::{self, BaselineKind};
 use super::config::BenchConfig;
 use super::exec;
+use super::memory;
 use super::op::BenchOp;
 use super::report::{BaselineResult, BenchResult, Skipped};
 use super::stats::{self, Summary};
@@ -120,17 +121,15 @@ pub fn measure_baseline(
     warmup: usize,
     repeats: usize,
 ) -> MeasuredBaseline {
-    for _ in 0..warmup {
+    // The first warm-up (or, without warm-up, one extra untimed run) measures peak memory.
+    let (_, peak_memory_bytes) = memory::peak_extra(|| exec::on_baseline(workload));
+    for _ in 1..warmup {
         exec::on_baseline(workload);
     }
     let mut samples_ns = Vec::with_capacity(repeats);
     let mut output = None;
-    let mut peak_memory_bytes = None;
-    for repeat in 0..repeats.max(1) {
-        let (ns, out, peak) = exec::on_baseline(workload);
-        if repeat == 0 {
-            peak_memory_bytes = peak;
-        }
+    for _ in 0..repeats.max(1) {
+        let (ns, out) = exec::on_baseline(workload);
         samples_ns.push(ns);
         output.get_or_insert(out);
     }
@@ -158,18 +157,18 @@ pub fn run_case(
     let id = backend.info().id.clone();
     let backend_error = |error| BenchError::Backend { op, log_n, backend: id.clone(), error };
     let mismatch = |detail: String| BenchError::Mismatch { op, log_n, backend: id.clone(), detail };
-    for _ in 0..config.warmup {
+    // The first warm-up (or, without warm-up, one extra untimed run) measures peak memory, so
+    // the allocator's counters never run during a timed call.
+    let (measured, peak_memory_bytes) = memory::peak_extra(|| exec::on_backend(workload, backend));
+    measured.map_err(backend_error)?;
+    for _ in 1..config.warmup {
         exec::on_backend(workload, backend).map_err(backend_error)?;
     }
     let repeats = config.repeats(log_n);
     let mut samples_ns = Vec::with_capacity(repeats);
     let mut first: Option<Output> = None;
-    let mut peak_memory_bytes = None;
     for repeat in 1..=repeats {
-        let (ns, output, peak) = exec::on_backend(workload, backend).map_err(backend_error)?;
-        if repeat == 1 {
-            peak_memory_bytes = peak;
-        }
+        let (ns, output) = exec::on_backend(workload, backend).map_err(backend_error)?;
         samples_ns.push(ns);
         match &first {
             None => first = Some(output),
