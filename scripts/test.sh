@@ -50,6 +50,12 @@ log=target/test-output.log
 set +e
 cargo test --workspace --release --locked --no-fail-fast 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# The CPU's vector (AVX-512 IFMA) paths are chosen at run time; run the conformance suite once
+# more on the portable scalar paths so both stay correct on any machine.
+step "conformance suite again on the scalar paths (ZKACCEL_CPU_SIMD=off)"
+ZKACCEL_CPU_SIMD=off cargo test --release --locked -p zkaccel-backends --test cpu_conformance 2>&1 | tee -a "$log"
+scalar_status=${PIPESTATUS[0]}
+[[ $status != 0 ]] || status=$scalar_status
 set -e
 
 step "summary"
