@@ -327,13 +327,7 @@ mod tests {
                     *p = -*p;
                 }
             }
-            scratch.resize(n);
-            for i in 0..n {
-                Scratch::set(&mut scratch.x1, i, raw(&a[i].x));
-                Scratch::set(&mut scratch.y1, i, raw(&a[i].y));
-                Scratch::set(&mut scratch.x2, i, raw(&b[i].x));
-                Scratch::set(&mut scratch.y2, i, raw(&b[i].y));
-            }
+            load_pairs(&mut scratch, &a[..n], &b[..n]);
             add_batch(&mut scratch, n);
             for i in 0..n {
                 let want = (a[i] + b[i]).into_affine();
@@ -344,6 +338,17 @@ mod tests {
                 assert_eq!(got, want, "batch {n} element {i}");
                 assert!(got.is_on_curve() && !got.is_zero());
             }
+        }
+    }
+
+    /// Puts the pairs (a[i], b[i]) into the scratch buffers as the bucket path does.
+    fn load_pairs(scratch: &mut Scratch, a: &[G1Affine], b: &[G1Affine]) {
+        scratch.resize(a.len());
+        for (i, (p, q)) in a.iter().zip(b).enumerate() {
+            Scratch::set(&mut scratch.x1, i, raw(&p.x));
+            Scratch::set(&mut scratch.y1, i, raw(&p.y));
+            Scratch::set(&mut scratch.x2, i, raw(&q.x));
+            Scratch::set(&mut scratch.y2, i, raw(&q.y));
         }
     }
 
@@ -367,13 +372,7 @@ mod tests {
         let n = near.len();
         let mut scratch = Scratch::default();
         for (a, b) in [(&near, &others), (&others, &near)] {
-            scratch.resize(n);
-            for i in 0..n {
-                Scratch::set(&mut scratch.x1, i, raw(&a[i].x));
-                Scratch::set(&mut scratch.y1, i, raw(&a[i].y));
-                Scratch::set(&mut scratch.x2, i, raw(&b[i].x));
-                Scratch::set(&mut scratch.y2, i, raw(&b[i].y));
-            }
+            load_pairs(&mut scratch, &a[..n], &b[..n]);
             add_batch(&mut scratch, n);
             for i in 0..n {
                 let want = (a[i] + b[i]).into_affine();
