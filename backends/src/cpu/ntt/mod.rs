@@ -37,6 +37,11 @@ use rayon::prelude::*;
 use crate::types::{Coset, NttConfig, NttDirection};
 use domain::{Scale, Twiddles};
 
+/// The vector path keeps its scratch (one word quadruple per point) for the next transform only
+/// up to this many points (2^22: 128 MiB); larger transforms free it when they finish.
+#[cfg(target_arch = "x86_64")]
+const MAX_KEPT_SCRATCH: usize = 1 << 22;
+
 /// Polynomials of at most 2^SMALL_LOG points are transformed one per thread in a batch;
 /// larger ones one after another, each in parallel.
 const SMALL_LOG: u32 = blocked::SPLIT.row_log;
@@ -184,6 +189,10 @@ impl Pass<'_> {
                 let mut run = |s: &mut Vec<[u64; 4]>| {
                     s.resize(data.len(), [0; 4]);
                     simd::transform(data, tables, &mut s[..data.len()], direction, factors);
+                    if s.len() > MAX_KEPT_SCRATCH {
+                        // Keeping gigabytes for the next call would pin them for the process's life.
+                        *s = Vec::new();
+                    }
                 };
                 match scratch.try_lock() {
                     Ok(mut s) => run(&mut s),

@@ -224,3 +224,21 @@ unsafe fn add_r_then_reduce(raw: &[u64; 4 * LANES]) -> [u64; 4 * LANES] {
     // SAFETY: as above.
     unsafe { store(three_r.sub_if_ge(&Fe8::splat(&p_times(2))).sub_if_ge(&r)) }
 }
+
+/// The engine keeps the vector path's scratch for sizes up to its cap and frees larger ones.
+#[test]
+fn large_scratch_is_not_kept() {
+    if !ifma("large_scratch_is_not_kept") {
+        return;
+    }
+    let engine = super::NttEngine::new();
+    let mut small = vec![Fr::from(3u64); 1 << 12];
+    engine.ntt(&mut small, 12, NttConfig::FORWARD);
+    assert_eq!(engine.scratch.lock().unwrap().len(), 1 << 12, "a small scratch is kept");
+    let log = super::MAX_KEPT_SCRATCH.trailing_zeros() + 1;
+    let mut large = vec![Fr::from(3u64); 1 << log];
+    engine.ntt(&mut large, log, NttConfig::FORWARD);
+    assert_eq!(large[0], Fr::from(3u64 << log), "DC term of a constant polynomial");
+    assert!(large[1..].iter().all(|v| *v == Fr::from(0u64)));
+    assert_eq!(engine.scratch.lock().unwrap().capacity(), 0, "a scratch above the cap is freed");
+}
