@@ -29,10 +29,35 @@ need_rust_component() {
   fi
 }
 
+# NVRTC (libnvrtc.so.12, NVIDIA's runtime compiler) for the CUDA backend's kernel compilation
+# tests. It runs without a GPU. Taken from the system when the loader finds it; otherwise from
+# the nvidia-cuda-nvrtc-cu12 wheel, installed with pip into .tools/nvrtc (git-ignored).
+NVRTC_WHEEL='nvidia-cuda-nvrtc-cu12==12.4.*'
+nvrtc_dir() { find "$1" -name 'libnvrtc.so.12' -printf '%h\n' 2>/dev/null | head -n 1; }
+need_nvrtc() {
+  local tools=.tools/nvrtc dir=""
+  if ldconfig -p 2>/dev/null | grep -q 'libnvrtc\.so\.12'; then
+    return
+  fi
+  [[ -d $tools ]] && dir=$(nvrtc_dir "$tools")
+  if [[ -z $dir ]]; then
+    command -v python3 >/dev/null 2>&1 || die "NVRTC is missing and python3 is not installed: install python3 and pip, or the CUDA toolkit"
+    step "installing NVRTC ($NVRTC_WHEEL) into $tools"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --target "$tools" "$NVRTC_WHEEL" \
+      || die "could not install $NVRTC_WHEEL with pip; install the CUDA toolkit (libnvrtc.so.12) instead"
+    dir=$(nvrtc_dir "$tools")
+    [[ -n $dir ]] || die "$NVRTC_WHEEL installed but libnvrtc.so.12 is not under $tools"
+  fi
+  # libnvrtc.so.12 finds its libnvrtc-builtins in its own directory (RUNPATH $ORIGIN).
+  export LD_LIBRARY_PATH="$PWD/$dir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "NVRTC: $PWD/$dir"
+}
+
 step "checking tools"
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust from https://rustup.rs"
 need_rust_component rustfmt fmt
 need_rust_component clippy clippy
+need_nvrtc
 cargo --version
 
 # --- checks ------------------------------------------------------------------------------

@@ -3,8 +3,8 @@
 // backends/src/cpu/poseidon/optimized.rs (folded constants, sparse partial-round matrices,
 // rescaled S-box input). The recipe is followed literally, so outputs are bit-identical to the
 // CPU backend's. One thread per hash; the state is a fixed-size array of Fr (T a template
-// parameter, every loop over the state unrolled on the GPU, so it lives in registers where it
-// fits and in local memory where it spills, t = 17).
+// parameter; loops over it unrolled on the GPU for t <= 3 so it lives in registers, kept as
+// loops for wider states, which live in local memory).
 //
 // Constants. Per width t with P partial rounds the optimized set is, in this order (each an Fr in
 // Montgomery limbs, 32 bytes; offsets in elements):
@@ -34,13 +34,21 @@
 // 58 368 bytes: the t = 12 set.
 #define POSEIDON_CONSTANT_WORDS 14592
 
+// The widest state whose loops are unrolled into registers.
+#define POSEIDON_UNROLL_MAX_T 3
+
 #if defined(__CUDA_ARCH__)
-// Loops over the state are unrolled (so it stays in registers); loops over rounds are not (each
-// full round carries a T×T mix; four unrolled copies would only bloat the code and compile time).
+// Loops over the state are unrolled for narrow widths (t <= 3: the state stays in registers, and
+// Merkle trees use t = 3); wider states keep their loops and multiply through an out-of-line call,
+// so each of the 16 instantiations stays small. Measured with NVRTC 12.4 for sm_90: every width
+// unrolled did not finish in minutes; t <= 5 took 45 s; t <= 3 takes 16 s; none 6 s. Loops over
+// rounds are never unrolled.
 #define POSEIDON_UNROLL _Pragma("unroll")
+#define POSEIDON_UNROLL_STATE _Pragma("unroll (T <= POSEIDON_UNROLL_MAX_T ? T : 1)")
 #define POSEIDON_NO_UNROLL _Pragma("unroll 1")
 #else
 #define POSEIDON_UNROLL
+#define POSEIDON_UNROLL_STATE
 #define POSEIDON_NO_UNROLL
 #endif
 
@@ -68,23 +76,40 @@ struct PoseidonGlobalSource {
     }
 };
 
+// Multiplication out of line, for wide states: sixteen instantiations with every product
+// inlined made a kernel NVRTC needed minutes to compile.
+ZK_DEV_NOINLINE Fr poseidon_mul_call(const Fr& a, const Fr& b) {
+    return fp_mul(a, b);
+}
+
+// a·b, inlined for narrow states (t <= POSEIDON_UNROLL_MAX_T), a call for wider ones.
+template <int T>
+ZK_DEV Fr poseidon_mul(const Fr& a, const Fr& b) {
+    if constexpr (T <= POSEIDON_UNROLL_MAX_T) {
+        return fp_mul(a, b);
+    } else {
+        return poseidon_mul_call(a, b);
+    }
+}
+
+template <int T>
 ZK_DEV Fr poseidon_pow5(const Fr& x) {
-    Fr x2 = fp_sqr(x);
-    Fr x4 = fp_sqr(x2);
-    return fp_mul(x4, x);
+    Fr x2 = poseidon_mul<T>(x, x);
+    Fr x4 = poseidon_mul<T>(x2, x2);
+    return poseidon_mul<T>(x4, x);
 }
 
 // state <- m · state, m the row-major T×T matrix at element offset `m`.
 template <int T, class Src>
 ZK_DEV void poseidon_mix_dense(Fr state[T], const Src& c, u32 m) {
     Fr old[T];
-    POSEIDON_UNROLL
+    POSEIDON_UNROLL_STATE
     for (int i = 0; i < T; i++) old[i] = state[i];
-    POSEIDON_UNROLL
+    POSEIDON_UNROLL_STATE
     for (int i = 0; i < T; i++) {
-        Fr acc = fp_mul(c.get(m + i * T), old[0]);
-        POSEIDON_UNROLL
-        for (int j = 1; j < T; j++) acc = fp_add(acc, fp_mul(c.get(m + i * T + j), old[j]));
+        Fr acc = poseidon_mul<T>(c.get(m + i * T), old[0]);
+        POSEIDON_UNROLL_STATE
+        for (int j = 1; j < T; j++) acc = fp_add(acc, poseidon_mul<T>(c.get(m + i * T + j), old[j]));
         state[i] = acc;
     }
 }
@@ -92,8 +117,8 @@ ZK_DEV void poseidon_mix_dense(Fr state[T], const Src& c, u32 m) {
 // A full round's first half: add the T constants at offset `k`, then x^5 on every element.
 template <int T, class Src>
 ZK_DEV void poseidon_add_sbox_all(Fr state[T], const Src& c, u32 k) {
-    POSEIDON_UNROLL
-    for (int i = 0; i < T; i++) state[i] = poseidon_pow5(fp_add(state[i], c.get(k + i)));
+    POSEIDON_UNROLL_STATE
+    for (int i = 0; i < T; i++) state[i] = poseidon_pow5<T>(fp_add(state[i], c.get(k + i)));
 }
 
 // The permutation in the optimized form; returns state[0] at the end (the hash).
@@ -116,17 +141,17 @@ ZK_DEV Fr poseidon_permute(Fr state[T], const Src& c, u32 partial_rounds) {
     // Partial rounds: state[0] += k_p, x^5 on it, then the sparse matrix (first row; first column
     // below the diagonal, whose first entry is 1).
     for (u32 p = 0; p < P; p++) {
-        Fr y = poseidon_pow5(fp_add(state[0], c.get(off_partial + p)));
+        Fr y = poseidon_pow5<T>(fp_add(state[0], c.get(off_partial + p)));
         state[0] = y;
         const u32 row = off_row + p * T;
-        Fr acc = fp_mul(c.get(row), y);
-        POSEIDON_UNROLL
-        for (int j = 1; j < T; j++) acc = fp_add(acc, fp_mul(c.get(row + j), state[j]));
+        Fr acc = poseidon_mul<T>(c.get(row), y);
+        POSEIDON_UNROLL_STATE
+        for (int j = 1; j < T; j++) acc = fp_add(acc, poseidon_mul<T>(c.get(row + j), state[j]));
         state[0] = acc;
         state[1] = fp_add(state[1], y);
         const u32 col = off_col + p * (T - 1);
-        POSEIDON_UNROLL
-        for (int i = 2; i < T; i++) state[i] = fp_add(state[i], fp_mul(y, c.get(col + i - 1)));
+        POSEIDON_UNROLL_STATE
+        for (int i = 2; i < T; i++) state[i] = fp_add(state[i], poseidon_mul<T>(y, c.get(col + i - 1)));
     }
 
     // Four full rounds; only state[0] of the last mix is needed.
@@ -136,9 +161,9 @@ ZK_DEV Fr poseidon_permute(Fr state[T], const Src& c, u32 partial_rounds) {
         poseidon_mix_dense<T>(state, c, off_mds);
     }
     poseidon_add_sbox_all<T>(state, c, 7 * T);
-    Fr out = fp_mul(c.get(off_mds), state[0]);
-    POSEIDON_UNROLL
-    for (int j = 1; j < T; j++) out = fp_add(out, fp_mul(c.get(off_mds + j), state[j]));
+    Fr out = poseidon_mul<T>(c.get(off_mds), state[0]);
+    POSEIDON_UNROLL_STATE
+    for (int j = 1; j < T; j++) out = fp_add(out, poseidon_mul<T>(c.get(off_mds + j), state[j]));
     return out;
 }
 
@@ -148,7 +173,7 @@ ZK_DEV void poseidon_hash_one(const u32* inputs, u32* outputs, u64 idx, const Sr
     Fr state[T];
     state[0] = fp_zero<FrParams>();
     const u32* msg = inputs + idx * (u64)(T - 1) * 8;
-    POSEIDON_UNROLL
+    POSEIDON_UNROLL_STATE
     for (int i = 1; i < T; i++) state[i] = fp_load<FrParams>(msg + (i - 1) * 8);
     Fr h = poseidon_permute<T>(state, c, partial_rounds);
     fp_store(outputs + idx * 8, h);

@@ -12,6 +12,8 @@ typedef unsigned long long u64;
 #define ZK_HD __host__ __device__ __forceinline__
 // Device-only helper; inlined.
 #define ZK_DEV __device__ __forceinline__
+// Device-only helper kept out of line (a call), to bound code size where it is used many times.
+#define ZK_DEV_NOINLINE __device__ __noinline__
 // A kernel: unmangled so the host finds it by name.
 #define ZK_KERNEL extern "C" __global__
 // Statically sized shared memory inside a kernel.

@@ -13,7 +13,7 @@ use zkaccel_backends::{
 };
 
 use crate::device::GpuDevice;
-use crate::msm::MsmEngine;
+use crate::msm::{MsmEngine, MsmOptions};
 use crate::ntt::NttEngine;
 use crate::poseidon::PoseidonEngine;
 
@@ -103,7 +103,10 @@ impl CudaBackend {
             ],
         };
         Ok(CudaBackend {
-            msm: MsmEngine::new(device.clone()),
+            msm: MsmEngine::with_options(
+                device.clone(),
+                MsmOptions { precompute_factor: config.msm_precompute_factor },
+            ),
             ntt: NttEngine::new(device.clone()),
             poseidon: PoseidonEngine::new(device.clone()),
             device,

@@ -10,8 +10,7 @@ use crate::driver::{self, nvrtc, CudaDevice};
 use crate::{CudaBackend, CudaConfig};
 
 /// Why the driver library is needed, for the "no CUDA driver" message.
-const DRIVER_HELP: &str =
-    "install the NVIDIA driver (its libcuda.so.1 must be on the loader path) on a machine with an NVIDIA GPU";
+const DRIVER_HELP: &str = "install the NVIDIA driver; its libcuda.so.1 must be on the loader path";
 
 /// Starts a backend on every usable GPU. `Err` says why there is none: no driver
 /// ("no CUDA driver: ..."), no device ("no CUDA device: ..."), no NVRTC, or every GPU failed

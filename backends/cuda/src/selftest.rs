@@ -235,4 +235,79 @@ mod tests {
         }
         assert_eq!(limbs_bytes(&[Fr::from(5u64)]), layout::fr_to_bytes(&[Fr::from(5u64)]));
     }
+
+    #[cfg(feature = "emulator")]
+    mod on_the_emulator {
+        use super::super::*;
+        use crate::device::DeviceBuffer;
+        use crate::emulated::EmulatedDevice;
+
+        #[test]
+        fn the_emulated_kernels_pass() {
+            run(&EmulatedDevice::new()).expect("self-test on the emulator");
+        }
+
+        /// The emulator, but one bit of each result of `kernel` is flipped on the way back.
+        struct Faulty {
+            inner: EmulatedDevice,
+            kernel: &'static str,
+            last: std::sync::Mutex<String>,
+        }
+
+        impl GpuDevice for Faulty {
+            fn name(&self) -> String {
+                "faulty".into()
+            }
+            fn total_memory(&self) -> u64 {
+                self.inner.total_memory()
+            }
+            fn free_memory(&self) -> Result<u64> {
+                self.inner.free_memory()
+            }
+            fn compute_units(&self) -> u32 {
+                self.inner.compute_units()
+            }
+            fn alloc(&self, bytes: usize) -> Result<DeviceBuffer> {
+                self.inner.alloc(bytes)
+            }
+            fn upload(&self, dst: &DeviceBuffer, offset: usize, src: &[u8]) -> Result<()> {
+                self.inner.upload(dst, offset, src)
+            }
+            fn download(&self, src: &DeviceBuffer, offset: usize, dst: &mut [u8]) -> Result<()> {
+                self.inner.download(src, offset, dst)?;
+                if *self.last.lock().unwrap() == self.kernel {
+                    let at = dst.len() / 2;
+                    dst[at] ^= 1;
+                }
+                Ok(())
+            }
+            fn write_constant(&self, program: Program, symbol: &str, bytes: &[u8]) -> Result<()> {
+                self.inner.write_constant(program, symbol, bytes)
+            }
+            fn launch(&self, program: Program, kernel: &str, shape: LaunchShape, args: &[KernelArg]) -> Result<()> {
+                *self.last.lock().unwrap() = kernel.to_string();
+                self.inner.launch(program, kernel, shape, args)
+            }
+        }
+
+        #[test]
+        fn a_wrong_result_in_any_kernel_fails_the_test() {
+            for kernel in [
+                "selftest_fq_mul",
+                "selftest_fr_mul",
+                "selftest_fq_add_sub",
+                "selftest_g1_add",
+                "selftest_g1_add_xyzz",
+                "selftest_g1_double",
+            ] {
+                let device = Faulty { inner: EmulatedDevice::new(), kernel, last: Default::default() };
+                match run(&device) {
+                    Err(BackendError::DeviceLost { reason, .. }) => {
+                        assert!(reason.starts_with("self-test failed") && reason.contains(kernel), "{reason}")
+                    }
+                    other => panic!("{kernel}: a corrupted result must fail the self-test, got {other:?}"),
+                }
+            }
+        }
+    }
 }

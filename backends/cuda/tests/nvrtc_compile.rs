@@ -1,9 +1,10 @@
-//! Every kernel program compiles with NVRTC for sm_80 and sm_90, and the PTX has an entry
-//! point for every `ZK_KERNEL` the source declares. Needs libnvrtc.so.12 (scripts/test.sh
+//! Every kernel program compiles with NVRTC to PTX for compute_80 and compute_90, with an entry
+//! point for every `ZK_KERNEL` the source declares, and to CUBIN for sm_80 and sm_90 (NVRTC then
+//! runs ptxas, which checks the inline PTX of the field arithmetic). Needs libnvrtc.so.12 (scripts/test.sh
 //! installs it); without it the test is skipped, or fails when `CI` is set.
 
 use zkaccel_cuda::device::Program;
-use zkaccel_cuda::driver::nvrtc;
+use zkaccel_cuda::driver::nvrtc::{self, Target};
 use zkaccel_cuda::sources;
 
 /// `true` when NVRTC is loadable; otherwise reports the skip (or fails under CI).
@@ -30,8 +31,12 @@ fn every_program_compiles_for_sm80_and_sm90() {
         let source = sources::program_source(program);
         let kernels = sources::kernel_names(&source);
         for arch in [(8, 0), (9, 0)] {
-            let ptx = nvrtc::compile_source(program.name(), &source, arch)
+            let cubin = nvrtc::compile_source(program.name(), &source, Target::Cubin(arch.0, arch.1))
+                .unwrap_or_else(|e| panic!("{} for sm_{}{}: {e}", program.name(), arch.0, arch.1));
+            assert_eq!(&cubin[..4], b"\x7fELF", "{}: a CUBIN is an ELF image", program.name());
+            let ptx = nvrtc::compile_source(program.name(), &source, Target::Ptx(arch.0, arch.1))
                 .unwrap_or_else(|e| panic!("{} for compute_{}{}: {e}", program.name(), arch.0, arch.1));
+            let ptx = String::from_utf8(ptx).expect("PTX is text");
             assert!(!ptx.trim().is_empty(), "{}: empty PTX", program.name());
             assert!(ptx.contains(&format!(".target sm_{}{}", arch.0, arch.1)), "{}: wrong target", program.name());
             for kernel in &kernels {
@@ -44,12 +49,13 @@ fn every_program_compiles_for_sm80_and_sm90() {
                 );
             }
             eprintln!(
-                "{} for compute_{}{}: {} kernels, {} bytes of PTX",
+                "{} for sm_{}{}: {} kernels, {} bytes of PTX, {} bytes of CUBIN",
                 program.name(),
                 arch.0,
                 arch.1,
                 kernels.len(),
-                ptx.len()
+                ptx.len(),
+                cubin.len()
             );
         }
     }
@@ -70,11 +76,11 @@ fn compilation_goes_through_the_cache() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let cache = zkaccel_cuda::driver::cache::PtxCache::at(dir.path());
-    let first = nvrtc::compile_cached(Program::SelfTest, (8, 0), &cache).expect("compiles");
+    let cache = zkaccel_cuda::driver::cache::KernelCache::at(dir.path());
+    let first = nvrtc::compile_cached(Program::SelfTest, Target::Cubin(8, 0), &cache).expect("compiles");
     let entries: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(entries.len(), 1, "one cache entry after the first compile");
-    let second = nvrtc::compile_cached(Program::SelfTest, (8, 0), &cache).expect("cache hit");
+    let second = nvrtc::compile_cached(Program::SelfTest, Target::Cubin(8, 0), &cache).expect("cache hit");
     assert_eq!(first, second);
 }
 
@@ -85,8 +91,9 @@ fn target_arch_falls_back_to_what_nvrtc_knows() {
     }
     let archs = nvrtc::supported_archs().expect("supported archs");
     assert!(archs.contains(&80) && archs.contains(&90), "{archs:?}");
-    assert_eq!(nvrtc::target_arch((8, 0)).unwrap(), (8, 0));
-    // A compute capability from the future compiles for the newest one NVRTC knows.
+    assert_eq!(nvrtc::target((8, 0)).unwrap(), Target::Cubin(8, 0));
+    assert_eq!(nvrtc::target((9, 0)).unwrap(), Target::Cubin(9, 0));
+    // A compute capability from the future gets PTX for the newest one NVRTC knows.
     let newest = *archs.last().unwrap();
-    assert_eq!(nvrtc::target_arch((99, 9)).unwrap(), (newest / 10, newest % 10));
+    assert_eq!(nvrtc::target((99, 9)).unwrap(), Target::Ptx(newest / 10, newest % 10));
 }

@@ -38,9 +38,11 @@ pub fn cpu() -> ProbeOutcome {
     Ok(vec![Arc::new(backend)])
 }
 
-/// CUDA GPUs. Not compiled in yet.
+/// CUDA GPUs: one backend per GPU that starts and passes its self-test; absent (with the
+/// reason) where there is no driver, no GPU or no NVRTC.
 pub fn cuda() -> ProbeOutcome {
-    Err(not_compiled_in("CUDA", "cuda"))
+    let backends = zkaccel_cuda::probe::probe(&Default::default())?;
+    Ok(backends.into_iter().map(|b| Arc::new(b) as Arc<dyn Backend>).collect())
 }
 
 /// WebGPU adapters. Not compiled in yet.
@@ -77,9 +79,14 @@ mod tests {
 
     #[test]
     fn absent_kinds_say_why() {
-        for (probe, feature) in [(cuda as fn() -> ProbeOutcome, "`cuda`"), (webgpu, "`webgpu`"), (fpga, "`fpga`")] {
+        for (probe, feature) in [(webgpu as fn() -> ProbeOutcome, "`webgpu`"), (fpga, "`fpga`")] {
             let reason = probe().err().expect("absent in this build");
             assert!(reason.starts_with("not compiled in") && reason.contains(feature), "{reason}");
+        }
+        // CUDA is compiled in: where it is absent, the reason names what is missing.
+        match cuda() {
+            Ok(backends) => assert!(backends.iter().all(|b| b.info().kind == DeviceKind::Cuda)),
+            Err(reason) => assert!(!reason.starts_with("not compiled in") && reason.contains("CUDA"), "{reason}"),
         }
     }
 }

@@ -27,6 +27,7 @@ static_assert(sizeof(u32) == 4 && sizeof(u64) == 8 && sizeof(void*) == 8, "the e
 #define ZK_HD inline
 // Device-only helper; inlined.
 #define ZK_DEV inline
+#define ZK_DEV_NOINLINE inline
 // A kernel: unmangled so the launcher (and the Rust side) find it by name.
 #define ZK_KERNEL extern "C"
 // Statically sized shared memory: one object shared by every thread of the running block

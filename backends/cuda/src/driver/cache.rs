@@ -1,7 +1,8 @@
-//! The on-disk PTX cache: NVRTC output keyed by SHA-256 of everything that determines it.
+//! The on-disk kernel cache: NVRTC output (CUBIN or PTX) keyed by SHA-256 of everything that
+//! determines it.
 //!
 //! The key covers the program source, the compiler options, the target architecture and the
-//! NVRTC version, so a changed kernel, option or compiler never reuses stale PTX. Entries are
+//! NVRTC version, so a changed kernel, option (target) or compiler never reuses a stale image. Entries are
 //! written atomically (temporary file, then rename). A cache that cannot be read or written
 //! is never an error: the program is compiled again and a warning is logged.
 
@@ -10,28 +11,28 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-/// Where compiled PTX is kept between runs.
+/// Where compiled kernel images are kept between runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PtxCache {
+pub struct KernelCache {
     dir: Option<PathBuf>,
 }
 
-impl PtxCache {
+impl KernelCache {
     /// The cache in the default directory: `$ZKACCEL_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/zkaccel/cuda`, else `~/.cache/zkaccel/cuda`. Disabled when none of
     /// those can be determined.
     pub fn from_env() -> Self {
-        PtxCache { dir: default_dir() }
+        KernelCache { dir: default_dir() }
     }
 
     /// A cache in `dir` (created on first write).
     pub fn at(dir: impl Into<PathBuf>) -> Self {
-        PtxCache { dir: Some(dir.into()) }
+        KernelCache { dir: Some(dir.into()) }
     }
 
     /// A cache that stores nothing.
     pub fn disabled() -> Self {
-        PtxCache { dir: None }
+        KernelCache { dir: None }
     }
 
     /// The cache directory, if any.
@@ -58,29 +59,29 @@ impl PtxCache {
     }
 
     fn path_of(&self, key: &str) -> Option<PathBuf> {
-        self.dir.as_ref().map(|d| d.join(format!("{key}.ptx")))
+        self.dir.as_ref().map(|d| d.join(format!("{key}.img")))
     }
 
-    /// The PTX stored under `key`, if present and readable.
-    pub fn get(&self, key: &str) -> Option<String> {
+    /// The image stored under `key`, if present and readable.
+    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
         let path = self.path_of(key)?;
-        match std::fs::read_to_string(&path) {
-            Ok(ptx) if !ptx.is_empty() => Some(ptx),
+        match std::fs::read(&path) {
+            Ok(image) if !image.is_empty() => Some(image),
             Ok(_) => None,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => {
-                tracing::warn!("cannot read the PTX cache entry {}: {e}; compiling again", path.display());
+                tracing::warn!("cannot read the kernel cache entry {}: {e}; compiling again", path.display());
                 None
             }
         }
     }
 
-    /// Stores `ptx` under `key`. Failure is logged as a warning and otherwise ignored.
-    pub fn put(&self, key: &str, ptx: &str) {
+    /// Stores `image` under `key`. Failure is logged as a warning and otherwise ignored.
+    pub fn put(&self, key: &str, image: &[u8]) {
         let Some(path) = self.path_of(key) else { return };
-        if let Err(e) = write_atomically(&path, ptx.as_bytes()) {
+        if let Err(e) = write_atomically(&path, image) {
             tracing::warn!(
-                "cannot write the PTX cache entry {}: {e}; kernels will be compiled again next run",
+                "cannot write the kernel cache entry {}: {e}; kernels will be compiled again next run",
                 path.display()
             );
         }
@@ -124,20 +125,20 @@ mod tests {
     use super::*;
 
     fn key(source: &str) -> String {
-        PtxCache::key(source, &["-std=c++17".to_string()], (8, 0), (12, 4))
+        KernelCache::key(source, &["-std=c++17".to_string()], (8, 0), (12, 4))
     }
 
     #[test]
     fn miss_then_hit() {
         let dir = tempfile::tempdir().unwrap();
-        let cache = PtxCache::at(dir.path().join("nested").join("cuda"));
+        let cache = KernelCache::at(dir.path().join("nested").join("cuda"));
         let k = key("kernel source");
         assert_eq!(cache.get(&k), None);
-        cache.put(&k, ".version 8.4\n.entry foo");
-        assert_eq!(cache.get(&k).as_deref(), Some(".version 8.4\n.entry foo"));
+        cache.put(&k, b".version 8.4\n.entry foo");
+        assert_eq!(cache.get(&k).as_deref(), Some(&b".version 8.4\n.entry foo"[..]));
         // No temporary files are left behind.
         let names: Vec<_> = std::fs::read_dir(cache.dir().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, vec![std::ffi::OsString::from(format!("{k}.ptx"))]);
+        assert_eq!(names, vec![std::ffi::OsString::from(format!("{k}.img"))]);
     }
 
     #[test]
@@ -146,18 +147,18 @@ mod tests {
         assert_eq!(base.len(), 64);
         assert_eq!(base, key("src"));
         assert_ne!(base, key("src2"));
-        assert_ne!(base, PtxCache::key("src", &["-std=c++20".to_string()], (8, 0), (12, 4)));
-        assert_ne!(base, PtxCache::key("src", &["-std=c++17".to_string()], (9, 0), (12, 4)));
-        assert_ne!(base, PtxCache::key("src", &["-std=c++17".to_string()], (8, 0), (12, 8)));
+        assert_ne!(base, KernelCache::key("src", &["-std=c++20".to_string()], (8, 0), (12, 4)));
+        assert_ne!(base, KernelCache::key("src", &["-std=c++17".to_string()], (9, 0), (12, 4)));
+        assert_ne!(base, KernelCache::key("src", &["-std=c++17".to_string()], (8, 0), (12, 8)));
         // Moving text between the source and the options is a different key.
         assert_ne!(
-            PtxCache::key("ab", &["c".to_string()], (8, 0), (12, 4)),
-            PtxCache::key("a", &["bc".to_string()], (8, 0), (12, 4))
+            KernelCache::key("ab", &["c".to_string()], (8, 0), (12, 4)),
+            KernelCache::key("a", &["bc".to_string()], (8, 0), (12, 4))
         );
 
         let dir = tempfile::tempdir().unwrap();
-        let cache = PtxCache::at(dir.path());
-        cache.put(&base, "ptx for src");
+        let cache = KernelCache::at(dir.path());
+        cache.put(&base, b"ptx for src");
         assert_eq!(cache.get(&key("src2")), None);
     }
 
@@ -167,16 +168,16 @@ mod tests {
         // A directory below a regular file can never be created, even by root.
         let file = dir.path().join("a-file");
         std::fs::write(&file, b"not a directory").unwrap();
-        let cache = PtxCache::at(file.join("cuda"));
+        let cache = KernelCache::at(file.join("cuda"));
         let k = key("src");
-        cache.put(&k, "ptx");
+        cache.put(&k, b"ptx");
         assert_eq!(cache.get(&k), None);
     }
 
     #[test]
     fn disabled_cache_stores_nothing() {
-        let cache = PtxCache::disabled();
-        cache.put(&key("src"), "ptx");
+        let cache = KernelCache::disabled();
+        cache.put(&key("src"), b"ptx");
         assert_eq!(cache.get(&key("src")), None);
         assert_eq!(cache.dir(), None);
     }

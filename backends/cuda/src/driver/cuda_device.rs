@@ -8,7 +8,7 @@ use cudarc::driver::result::{self, DriverError};
 use cudarc::driver::sys::{self, CUdevice_attribute};
 use zkaccel_backends::{BackendError, Op, Result};
 
-use super::cache::PtxCache;
+use super::cache::KernelCache;
 use super::{driver_available, driver_message, nvrtc};
 use crate::device::{DeviceBuffer, DevicePtr, GpuDevice, KernelArg, LaunchShape, Program};
 
@@ -38,8 +38,8 @@ struct Inner {
     sm_count: u32,
     compute_capability: (u32, u32),
     max_shared_optin: u32,
-    target_arch: OnceLock<std::result::Result<(u32, u32), String>>,
-    cache: PtxCache,
+    target: OnceLock<std::result::Result<nvrtc::Target, String>>,
+    cache: KernelCache,
     state: Mutex<State>,
 }
 
@@ -65,11 +65,11 @@ impl std::fmt::Debug for CudaDevice {
 impl CudaDevice {
     /// Opens GPU `ordinal` (retains its primary context). `Err` carries the driver's message.
     pub fn open(ordinal: usize) -> std::result::Result<Self, String> {
-        Self::open_with_cache(ordinal, PtxCache::from_env())
+        Self::open_with_cache(ordinal, KernelCache::from_env())
     }
 
     /// Opens GPU `ordinal`, keeping compiled PTX in `cache`.
-    pub fn open_with_cache(ordinal: usize, cache: PtxCache) -> std::result::Result<Self, String> {
+    pub fn open_with_cache(ordinal: usize, cache: KernelCache) -> std::result::Result<Self, String> {
         if !driver_available() {
             return Err("no CUDA driver: libcuda.so not found".to_string());
         }
@@ -106,7 +106,7 @@ impl CudaDevice {
                 sm_count,
                 compute_capability: (major, minor),
                 max_shared_optin,
-                target_arch: OnceLock::new(),
+                target: OnceLock::new(),
                 cache,
                 state: Mutex::new(State::default()),
             }),
@@ -137,14 +137,14 @@ impl Inner {
         BackendError::DeviceLost { device: self.id.clone(), reason: format!("{call} failed: {}", driver_message(e)) }
     }
 
-    fn target_arch(&self) -> Result<(u32, u32)> {
-        self.target_arch
-            .get_or_init(|| nvrtc::target_arch(self.compute_capability).map_err(|e| e.to_string()))
+    fn target(&self) -> Result<nvrtc::Target> {
+        self.target
+            .get_or_init(|| nvrtc::target(self.compute_capability).map_err(|e| e.to_string()))
             .clone()
             .map_err(|reason| BackendError::DeviceLost { device: self.id.clone(), reason })
     }
 
-    /// The loaded module of `program`, compiling (or reading the PTX cache) on first use.
+    /// The loaded module of `program`, compiling (or reading the kernel cache) on first use.
     fn module(&self, program: Program) -> Result<(MutexGuard<'_, State>, sys::CUmodule)> {
         {
             let guard = self.lock()?;
@@ -153,8 +153,8 @@ impl Inner {
             }
         }
         // Compile without holding the lock: it may take seconds and touches no device state.
-        let arch = self.target_arch()?;
-        let ptx = nvrtc::compile_cached(program, arch, &self.cache).map_err(|e| BackendError::DeviceLost {
+        let target = self.target()?;
+        let image = nvrtc::compile_cached(program, target, &self.cache).map_err(|e| BackendError::DeviceLost {
             device: self.id.clone(),
             reason: format!("cannot build the {} kernels: {e}", program.name()),
         })?;
@@ -162,11 +162,14 @@ impl Inner {
         if let Some(&Handle(module)) = guard.modules.get(&program) {
             return Ok((guard, module));
         }
-        let image = CString::new(ptx).map_err(|_| BackendError::DeviceLost {
-            device: self.id.clone(),
-            reason: format!("the PTX of {} contains a NUL byte", program.name()),
-        })?;
-        // SAFETY: a NUL-terminated PTX image; the context is current.
+        if matches!(target, nvrtc::Target::Ptx(..)) && image.last() != Some(&0) {
+            return Err(BackendError::DeviceLost {
+                device: self.id.clone(),
+                reason: format!("the cached PTX of {} is not NUL-terminated", program.name()),
+            });
+        }
+        // SAFETY: a CUBIN (ELF) image or NUL-terminated PTX that outlives the call; the context
+        // is current.
         let module = unsafe { result::module::load_data(image.as_ptr() as *const c_void) }.map_err(|e| {
             let mut err = self.lost("cuModuleLoadData", e);
             if e.0 == sys::CUresult::CUDA_ERROR_UNSUPPORTED_PTX_VERSION {

@@ -1,4 +1,4 @@
-//! Kernel compilation with NVRTC (loaded at run time), backed by the on-disk [`PtxCache`].
+//! Kernel compilation with NVRTC (loaded at run time), backed by the on-disk [`KernelCache`].
 //!
 //! cudarc panics when a function of a library it cannot load is called, so every entry point
 //! here checks [`is_available`] first and reports a missing library as
@@ -8,7 +8,7 @@ use std::ffi::CString;
 
 use cudarc::nvrtc::{result, sys};
 
-use super::cache::PtxCache;
+use super::cache::KernelCache;
 use crate::device::Program;
 use crate::sources;
 
@@ -88,17 +88,43 @@ pub fn supported_archs() -> Result<Vec<u32>, CompileError> {
     Ok(archs)
 }
 
-/// The architecture to compile for on a device of compute capability `device`: the device's
-/// own when NVRTC knows it, else the newest NVRTC knows below it (the driver JIT-compiles
-/// that PTX for the device).
-pub fn target_arch(device: (u32, u32)) -> Result<(u32, u32), CompileError> {
+/// What NVRTC is asked to produce for a device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    /// Machine code (CUBIN) for `sm_XY`: NVRTC runs ptxas itself, the driver loads it as is.
+    Cubin(u32, u32),
+    /// PTX for the virtual architecture `compute_XY`, which the driver compiles at load time.
+    Ptx(u32, u32),
+}
+
+impl Target {
+    /// The architecture (major, minor).
+    pub fn arch(self) -> (u32, u32) {
+        match self {
+            Target::Cubin(major, minor) | Target::Ptx(major, minor) => (major, minor),
+        }
+    }
+
+    /// "sm_90" or "compute_90".
+    pub fn name(self) -> String {
+        match self {
+            Target::Cubin(major, minor) => format!("sm_{major}{minor}"),
+            Target::Ptx(major, minor) => format!("compute_{major}{minor}"),
+        }
+    }
+}
+
+/// What to compile for a device of compute capability `device`: a CUBIN for the device's own
+/// architecture when NVRTC knows it; otherwise PTX for the newest architecture NVRTC knows below
+/// it, which the driver compiles for the device.
+pub fn target(device: (u32, u32)) -> Result<Target, CompileError> {
     let wanted = device.0 * 10 + device.1;
     let archs = supported_archs()?;
     if archs.is_empty() || archs.contains(&wanted) {
-        return Ok(device);
+        return Ok(Target::Cubin(device.0, device.1));
     }
     match archs.iter().rev().find(|&&a| a <= wanted) {
-        Some(&a) => Ok((a / 10, a % 10)),
+        Some(&a) => Ok(Target::Ptx(a / 10, a % 10)),
         None => Err(CompileError::Nvrtc {
             call: "nvrtcGetSupportedArchs",
             error: format!(
@@ -109,35 +135,38 @@ pub fn target_arch(device: (u32, u32)) -> Result<(u32, u32), CompileError> {
     }
 }
 
-/// The NVRTC options used for `arch`: PTX for the virtual architecture `compute_XY`, C++17.
-pub fn options(arch: (u32, u32)) -> Vec<String> {
-    vec![format!("--gpu-architecture=compute_{}{}", arch.0, arch.1), "-std=c++17".to_string()]
+/// The NVRTC options used for `target`: its architecture, C++17.
+pub fn options(target: Target) -> Vec<String> {
+    vec![format!("--gpu-architecture={}", target.name()), "-std=c++17".to_string()]
 }
 
-/// Compiles `program` to PTX for `arch`, through the default on-disk cache.
-pub fn compile(program: Program, arch: (u32, u32)) -> Result<String, CompileError> {
-    compile_cached(program, arch, &PtxCache::from_env())
+/// Compiles `program` for `target` through the default on-disk cache; returns the module image
+/// (CUBIN bytes, or NUL-terminated PTX).
+pub fn compile(program: Program, target: Target) -> Result<Vec<u8>, CompileError> {
+    compile_cached(program, target, &KernelCache::from_env())
 }
 
-/// Compiles `program` to PTX for `arch`, reusing and filling `cache`.
-pub fn compile_cached(program: Program, arch: (u32, u32), cache: &PtxCache) -> Result<String, CompileError> {
+/// Compiles `program` for `target`, reusing and filling `cache`.
+pub fn compile_cached(program: Program, target: Target, cache: &KernelCache) -> Result<Vec<u8>, CompileError> {
     let source = sources::program_source(program);
-    let options = options(arch);
-    let key = PtxCache::key(&source, &options, arch, version()?);
-    if let Some(ptx) = cache.get(&key) {
-        tracing::debug!("PTX cache hit for {} (compute_{}{})", program.name(), arch.0, arch.1);
-        return Ok(ptx);
+    let options = options(target);
+    let key = KernelCache::key(&source, &options, target.arch(), version()?);
+    if let Some(image) = cache.get(&key) {
+        tracing::debug!("kernel cache hit for {} ({})", program.name(), target.name());
+        return Ok(image);
     }
     let started = std::time::Instant::now();
-    let ptx = compile_source(program.name(), &source, arch)?;
-    tracing::debug!("compiled {} for compute_{}{} in {:?}", program.name(), arch.0, arch.1, started.elapsed());
-    cache.put(&key, &ptx);
-    Ok(ptx)
+    let image = compile_source(program.name(), &source, target)?;
+    tracing::info!("compiled the {} kernels for {} in {:.1?}", program.name(), target.name(), started.elapsed());
+    cache.put(&key, &image);
+    Ok(image)
 }
 
-/// Compiles `source` (named `name` in messages) to PTX for `arch`, without the cache.
-pub fn compile_source(name: &str, source: &str, arch: (u32, u32)) -> Result<String, CompileError> {
+/// Compiles `source` (named `name` in messages) for `target`, without the cache. PTX comes back
+/// NUL-terminated, ready for `cuModuleLoadData`.
+pub fn compile_source(name: &str, source: &str, target: Target) -> Result<Vec<u8>, CompileError> {
     require()?;
+    let arch = target.arch();
     let src = CString::new(source).map_err(|_| CompileError::Failed {
         program: name.to_string(),
         arch,
@@ -146,7 +175,7 @@ pub fn compile_source(name: &str, source: &str, arch: (u32, u32)) -> Result<Stri
     let file_name = CString::new(format!("{name}.cu")).expect("program names have no NUL");
     let prog = result::create_program(&src, Some(&file_name))
         .map_err(|e| CompileError::Nvrtc { call: "nvrtcCreateProgram", error: e.to_string() })?;
-    let options = options(arch);
+    let options = options(target);
     // SAFETY: `prog` was just created and is destroyed exactly once below; `src` and
     // `file_name` outlive it.
     let outcome = unsafe { result::compile_program(prog, &options) };
@@ -154,17 +183,46 @@ pub fn compile_source(name: &str, source: &str, arch: (u32, u32)) -> Result<Stri
     if outcome.is_ok() && !log.trim().is_empty() {
         tracing::debug!("NVRTC log for {name}: {log}");
     }
-    let ptx = match outcome {
-        Ok(()) => unsafe { result::get_ptx(prog) }
-            .map(|chars| c_chars_to_string(&chars))
-            .map_err(|e| CompileError::Nvrtc { call: "nvrtcGetPTX", error: e.to_string() }),
+    let image = match outcome {
+        Ok(()) => match target {
+            Target::Ptx(..) => unsafe { result::get_ptx(prog) }
+                .map(|chars| {
+                    let mut bytes: Vec<u8> = chars.iter().map(|&c| c as u8).take_while(|&b| b != 0).collect();
+                    bytes.push(0);
+                    bytes
+                })
+                .map_err(|e| CompileError::Nvrtc { call: "nvrtcGetPTX", error: e.to_string() }),
+            // SAFETY: `prog` compiled successfully for a real architecture, so it has a CUBIN.
+            Target::Cubin(..) => unsafe { cubin(prog) },
+        },
         Err(e) if e.0 == sys::nvrtcResult::NVRTC_ERROR_COMPILATION => {
             Err(CompileError::Failed { program: name.to_string(), arch, log })
         }
         Err(e) => Err(CompileError::Nvrtc { call: "nvrtcCompileProgram", error: format!("{e}; log: {log}") }),
     };
     let _ = unsafe { result::destroy_program(prog) };
-    ptx
+    image
+}
+
+/// The CUBIN of a program compiled for an `sm_XY` target.
+///
+/// # Safety
+/// `prog` must be a live, successfully compiled NVRTC program.
+unsafe fn cubin(prog: sys::nvrtcProgram) -> Result<Vec<u8>, CompileError> {
+    let mut size = 0usize;
+    // SAFETY: valid program (caller) and out-pointer.
+    unsafe { sys::nvrtcGetCUBINSize(prog, &mut size) }
+        .result()
+        .map_err(|e| CompileError::Nvrtc { call: "nvrtcGetCUBINSize", error: e.to_string() })?;
+    let mut bytes = vec![0u8; size];
+    // SAFETY: `bytes` holds exactly the size NVRTC reported.
+    unsafe { sys::nvrtcGetCUBIN(prog, bytes.as_mut_ptr() as *mut std::ffi::c_char) }
+        .result()
+        .map_err(|e| CompileError::Nvrtc { call: "nvrtcGetCUBIN", error: e.to_string() })?;
+    if bytes.is_empty() {
+        return Err(CompileError::Nvrtc { call: "nvrtcGetCUBIN", error: "NVRTC returned an empty CUBIN".into() });
+    }
+    Ok(bytes)
 }
 
 fn c_chars_to_string(chars: &[std::ffi::c_char]) -> String {
@@ -177,8 +235,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn options_target_a_virtual_architecture() {
-        assert_eq!(options((8, 6)), vec!["--gpu-architecture=compute_86".to_string(), "-std=c++17".to_string()]);
+    fn options_name_the_target() {
+        assert_eq!(options(Target::Ptx(8, 6)), vec!["--gpu-architecture=compute_86".to_string(), "-std=c++17".to_string()]);
+        assert_eq!(options(Target::Cubin(9, 0))[0], "--gpu-architecture=sm_90");
     }
 
     #[test]
@@ -188,7 +247,7 @@ mod tests {
         let v = version();
         assert_eq!(v.is_ok(), available, "{v:?}");
         if !available {
-            let err = compile_source("t", "extern \"C\" __global__ void k() {}", (8, 0)).unwrap_err();
+            let err = compile_source("t", "extern \"C\" __global__ void k() {}", Target::Ptx(8, 0)).unwrap_err();
             assert!(matches!(err, CompileError::NvrtcMissing(ref m) if m.contains("libnvrtc.so.12")), "{err}");
         }
     }
@@ -198,7 +257,7 @@ mod tests {
         if !is_available() {
             return;
         }
-        let err = compile_source("broken", "extern \"C\" __global__ void k( { undefined_thing; }", (8, 0)).unwrap_err();
+        let err = compile_source("broken", "extern \"C\" __global__ void k( { undefined_thing; }", Target::Ptx(8, 0)).unwrap_err();
         match err {
             CompileError::Failed { program, log, .. } => {
                 assert_eq!(program, "broken");
@@ -206,7 +265,10 @@ mod tests {
             }
             other => panic!("expected a compilation failure, got {other:?}"),
         }
-        let ptx = compile_source("ok", "extern \"C\" __global__ void k(unsigned* p) { p[0] = 1; }", (8, 0)).unwrap();
-        assert!(ptx.contains(".entry k"), "{ptx}");
+        let ptx = compile_source("ok", "extern \"C\" __global__ void k(unsigned* p) { p[0] = 1; }", Target::Ptx(8, 0));
+        let ptx = String::from_utf8(ptx.unwrap()).unwrap();
+        assert!(ptx.contains(".entry k") && ptx.ends_with('\0'), "{ptx}");
+        let cubin = compile_source("ok", "extern \"C\" __global__ void k(unsigned* p) { p[0] = 1; }", Target::Cubin(8, 0));
+        assert_eq!(&cubin.unwrap()[..4], b"\x7fELF", "a CUBIN is an ELF image");
     }
 }
