@@ -10,7 +10,8 @@ use ark_ec::PrimeGroup;
 use zkaccel::bench::{baseline, runner, BaselineKind, BenchConfig, BenchError, BenchOp};
 use zkaccel_backends::cpu::CpuBackend;
 use zkaccel_backends::{
-    Backend, BackendError, BasesHandle, DeviceInfo, MerkleOutput, MerkleTree, NttConfig, NttDirection, Op, Result,
+    Backend, BackendError, BasesGroup, BasesHandle, DeviceInfo, MerkleOutput, MerkleTree, NttConfig, NttDirection, Op,
+    Result,
 };
 
 /// What the test backend gets wrong.
@@ -255,4 +256,25 @@ fn cpu_backend_verifies_on_every_op() {
         assert_eq!(outcome.results.len(), BenchOp::ALL.len());
         assert!(outcome.results.iter().all(|r| !r.verified.is_empty()));
     }
+}
+
+/// `resident_bases` times MSMs over bases loaded beforehand; results still verify, the
+/// setting is recorded in the config, and the bases are unloaded afterwards.
+#[test]
+fn resident_bases_msm_verifies_and_unloads() {
+    let cpu = CpuBackend::new();
+    let config = BenchConfig {
+        ops: vec![BenchOp::Msm],
+        log_n: vec![6],
+        repeat: Some(2),
+        warmup: 1,
+        resident_bases: true,
+        ..BenchConfig::default()
+    };
+    let outcome = runner::run(&config, &[&cpu], &runner::Silent).unwrap();
+    assert_eq!(outcome.results.len(), 1);
+    assert!(outcome.results[0].verified.contains("baseline"), "{}", outcome.results[0].verified);
+    // The handle the run used is gone: handle ids start at 1 and the run loaded exactly one.
+    let leftover = BasesHandle { id: 1, group: BasesGroup::G1, len: 64 };
+    assert!(cpu.msm_g1_resident(leftover, 0..1, &[Fr::from(1u64)]).is_err(), "bases were unloaded");
 }

@@ -30,6 +30,10 @@ pub struct BenchConfig {
     pub baseline: BaselineKind,
     /// Small sizes and few repeats, for a run well under a minute.
     pub quick: bool,
+    /// MSM: load the bases into the backend once, before the warm-up and untimed, then time
+    /// MSMs over the resident copy (as a prover with a loaded proving key runs them).
+    #[serde(default)]
+    pub resident_bases: bool,
 }
 
 impl Default for BenchConfig {
@@ -42,6 +46,7 @@ impl Default for BenchConfig {
             seed: DEFAULT_SEED,
             baseline: BaselineKind::Arkworks,
             quick: false,
+            resident_bases: false,
         }
     }
 }

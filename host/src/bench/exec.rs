@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use zkaccel_backends::{Backend, BackendError, MerkleOutput, NttConfig};
+use zkaccel_backends::{Backend, BackendError, BasesHandle, MerkleOutput, NttConfig};
 
 use super::baseline;
 use super::verify::Output;
@@ -21,9 +21,22 @@ fn timed<T>(f: impl FnOnce() -> T) -> (u64, T) {
 /// Runs `workload` once on `backend`. Only the backend call is timed; copying the NTT input
 /// into a fresh buffer is not.
 pub fn on_backend(workload: &Workload, backend: &dyn Backend) -> Result<Timed, BackendError> {
+    on_backend_with(workload, backend, None)
+}
+
+/// Like [`on_backend`], but an MSM runs over `resident`, bases the backend already holds
+/// (the workload's own bases, loaded beforehand).
+pub fn on_backend_with(
+    workload: &Workload,
+    backend: &dyn Backend,
+    resident: Option<&BasesHandle>,
+) -> Result<Timed, BackendError> {
     Ok(match workload {
         Workload::Msm { bases, scalars } => {
-            let (ns, point) = timed(|| backend.msm_g1(bases, scalars));
+            let (ns, point) = match resident {
+                Some(handle) => timed(|| backend.msm_g1_resident(*handle, 0..bases.len(), scalars)),
+                None => timed(|| backend.msm_g1(bases, scalars)),
+            };
             (ns, Output::G1(point?))
         }
         Workload::MsmG2 { bases, scalars } => {

@@ -1,7 +1,9 @@
 //! Runs the cases of a [`BenchConfig`] on the backends passed in: generate inputs, measure
 //! the baseline, then for each backend warm up, time the repeats and verify the result.
 
-use zkaccel_backends::{Backend, DeviceInfo};
+use std::sync::Arc;
+
+use zkaccel_backends::{Backend, BasesHandle, DeviceInfo};
 
 use super::baseline::{self, BaselineKind};
 use super::config::BenchConfig;
@@ -157,18 +159,26 @@ pub fn run_case(
     let id = backend.info().id.clone();
     let backend_error = |error| BenchError::Backend { op, log_n, backend: id.clone(), error };
     let mismatch = |detail: String| BenchError::Mismatch { op, log_n, backend: id.clone(), detail };
+    let resident = match workload {
+        Workload::Msm { bases, .. } if config.resident_bases => {
+            let handle = backend.load_bases_g1(Arc::from(bases.as_slice())).map_err(backend_error)?;
+            Some(LoadedBases { backend, handle })
+        }
+        _ => None,
+    };
+    let handle = resident.as_ref().map(|r| &r.handle);
     // The first warm-up (or, without warm-up, one extra untimed run) measures peak memory, so
     // the allocator's counters never run during a timed call.
-    let (measured, peak_memory_bytes) = memory::peak_extra(|| exec::on_backend(workload, backend));
+    let (measured, peak_memory_bytes) = memory::peak_extra(|| exec::on_backend_with(workload, backend, handle));
     measured.map_err(backend_error)?;
     for _ in 1..config.warmup {
-        exec::on_backend(workload, backend).map_err(backend_error)?;
+        exec::on_backend_with(workload, backend, handle).map_err(backend_error)?;
     }
     let repeats = config.repeats(log_n);
     let mut samples_ns = Vec::with_capacity(repeats);
     let mut first: Option<Output> = None;
     for repeat in 1..=repeats {
-        let (ns, output) = exec::on_backend(workload, backend).map_err(backend_error)?;
+        let (ns, output) = exec::on_backend_with(workload, backend, handle).map_err(backend_error)?;
         samples_ns.push(ns);
         match &first {
             None => first = Some(output),
@@ -197,4 +207,18 @@ pub fn run_case(
         input_bytes: workload.input_bytes(),
         peak_memory_bytes,
     })
+}
+
+/// Bases loaded into a backend for the timed runs; unloaded when dropped, also on error.
+struct LoadedBases<'a> {
+    backend: &'a dyn Backend,
+    handle: BasesHandle,
+}
+
+impl Drop for LoadedBases<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.backend.unload_bases(self.handle) {
+            tracing::warn!("unloading benchmark bases from {}: {e}", self.backend.info().id);
+        }
+    }
 }

@@ -49,6 +49,11 @@ pub struct BenchArgs {
     #[arg(long)]
     pub quick: bool,
 
+    /// MSM: load the bases into each backend once (untimed) and time MSMs over the resident
+    /// copy, as a prover with a loaded proving key does; GPU targets are quoted this way.
+    #[arg(long)]
+    pub resident_bases: bool,
+
     /// Also write the results as JSON to this file (`-` prints JSON instead of the table).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -65,6 +70,7 @@ impl BenchArgs {
             seed: self.seed,
             baseline: self.baseline,
             quick: self.quick,
+            resident_bases: self.resident_bases,
         }
     }
 }
