@@ -64,7 +64,10 @@ pub fn run(name: &str, factory: impl FnOnce() -> Availability, sizes: SuiteSizes
 /// reason shows in every run (and `scripts/test.sh` can count it).
 pub fn report_skip(name: &str, reason: &str) {
     use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIPPED {name}: {reason}");
+    // One write of the whole line: stderr is unbuffered, and a line written in pieces gets
+    // interleaved with the harness's own output when tests run in parallel.
+    let line = format!("\nSKIPPED {name}: {reason}\n");
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 /// Expands to one `#[test]` per conformance check for the backend its factory makes.
