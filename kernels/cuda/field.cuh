@@ -183,8 +183,8 @@ ZK_HD Fp<P> fp_neg(const Fp<P>& a) {
 
 #if defined(__CUDA_ARCH__)
 
-// t[0..8] += a · b (b one limb); t[8] is zero on entry and receives the top limb.
-ZK_DEV void zk_mad_row(u32 t[9], const u32 a[8], u32 b) {
+// t[0..8] += a · b (b one limb); the caller guarantees the sum fits in nine limbs.
+ZK_DEV void zk_mac_row(u32 t[9], const u32 a[8], u32 b) {
     asm("mad.lo.cc.u32  %0, %9,  %17, %0;\n\t"
         "madc.lo.cc.u32 %1, %10, %17, %1;\n\t"
         "madc.lo.cc.u32 %2, %11, %17, %2;\n\t"
@@ -207,46 +207,12 @@ ZK_DEV void zk_mad_row(u32 t[9], const u32 a[8], u32 b) {
         : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(a[4]), "r"(a[5]), "r"(a[6]), "r"(a[7]), "r"(b));
 }
 
-// t[0..8] += m · p; afterwards t[0] is zero. t[8] may be non-zero on entry; the sum fits.
-ZK_DEV void zk_reduce_row(u32 t[9], const u32 p[8], u32 m) {
-    asm("mad.lo.cc.u32  %0, %9,  %17, %0;\n\t"
-        "madc.lo.cc.u32 %1, %10, %17, %1;\n\t"
-        "madc.lo.cc.u32 %2, %11, %17, %2;\n\t"
-        "madc.lo.cc.u32 %3, %12, %17, %3;\n\t"
-        "madc.lo.cc.u32 %4, %13, %17, %4;\n\t"
-        "madc.lo.cc.u32 %5, %14, %17, %5;\n\t"
-        "madc.lo.cc.u32 %6, %15, %17, %6;\n\t"
-        "madc.lo.cc.u32 %7, %16, %17, %7;\n\t"
-        "addc.u32       %8, %8, 0;\n\t"
-        "mad.hi.cc.u32  %1, %9,  %17, %1;\n\t"
-        "madc.hi.cc.u32 %2, %10, %17, %2;\n\t"
-        "madc.hi.cc.u32 %3, %11, %17, %3;\n\t"
-        "madc.hi.cc.u32 %4, %12, %17, %4;\n\t"
-        "madc.hi.cc.u32 %5, %13, %17, %5;\n\t"
-        "madc.hi.cc.u32 %6, %14, %17, %6;\n\t"
-        "madc.hi.cc.u32 %7, %15, %17, %7;\n\t"
-        "madc.hi.u32    %8, %16, %17, %8;"
-        : "+r"(t[0]), "+r"(t[1]), "+r"(t[2]), "+r"(t[3]), "+r"(t[4]), "+r"(t[5]), "+r"(t[6]), "+r"(t[7]),
-          "+r"(t[8])
-        : "r"(p[0]), "r"(p[1]), "r"(p[2]), "r"(p[3]), "r"(p[4]), "r"(p[5]), "r"(p[6]), "r"(p[7]), "r"(m));
-}
-
 #else
 
-ZK_HD void zk_mad_row(u32 t[9], const u32 a[8], u32 b) {
+ZK_HD void zk_mac_row(u32 t[9], const u32 a[8], u32 b) {
     u64 carry = 0;
     for (int j = 0; j < 8; j++) {
         u64 s = (u64)a[j] * b + t[j] + carry;
-        t[j] = (u32)s;
-        carry = s >> 32;
-    }
-    t[8] = (u32)carry;
-}
-
-ZK_HD void zk_reduce_row(u32 t[9], const u32 p[8], u32 m) {
-    u64 carry = 0;
-    for (int j = 0; j < 8; j++) {
-        u64 s = (u64)m * p[j] + t[j] + carry;
         t[j] = (u32)s;
         carry = s >> 32;
     }
@@ -265,9 +231,9 @@ ZK_HD Fp<P> fp_mul(const Fp<P>& a, const Fp<P>& b) {
 #pragma unroll
 #endif
     for (int i = 0; i < 8; i++) {
-        zk_mad_row(t, a.limb, b.limb[i]);
+        zk_mac_row(t, a.limb, b.limb[i]);  // t[8] is zero here, the sum below 2p + 2^32·p
         u32 m = t[0] * P::inv();
-        zk_reduce_row(t, p, m);
+        zk_mac_row(t, p, m);  // makes t[0] zero
         // t[0] is now zero: divide by 2^32.
         for (int j = 0; j < 8; j++) t[j] = t[j + 1];
         t[8] = 0;

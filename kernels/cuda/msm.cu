@@ -150,16 +150,23 @@ ZK_HD u32 zk_segment_owner(const u32* seg_start, u32 buckets, u32 g) {
     return lo;
 }
 
+// The entries [first, end) of segment g: its bucket's inputs from offsets[b] + k·S, at most S.
+ZK_HD void zk_segment_range(const u32* offsets, const u32* counts, const u32* seg_start, u32 buckets, u32 segment,
+                            u32 g, u32* first, u32* end) {
+    u32 b = zk_segment_owner(seg_start, buckets, g);
+    *first = offsets[b] + (g - seg_start[b]) * segment;
+    *end = offsets[b] + counts[b];
+    if (*first + segment < *end) *end = *first + segment;
+}
+
 // Level 0: each thread sums one segment of signed references to affine bases.
 ZK_KERNEL void msm_accumulate_bases(const u32* bases, const u32* sorted, const u32* offsets, const u32* counts,
                                     const u32* seg_start, u32 buckets, u32 segment, u32 total_segments,
                                     u32* partials) {
     u32 g = blockIdx.x * blockDim.x + threadIdx.x;
     if (g >= total_segments) return;
-    u32 b = zk_segment_owner(seg_start, buckets, g);
-    u32 first = offsets[b] + (g - seg_start[b]) * segment;
-    u32 end = offsets[b] + counts[b];
-    if (first + segment < end) end = first + segment;
+    u32 first, end;
+    zk_segment_range(offsets, counts, seg_start, buckets, segment, g, &first, &end);
     G1Xyzz acc = g1_xyzz_identity();
     for (u32 e = first; e < end; e++) {
         u32 v = sorted[e];
@@ -176,10 +183,8 @@ ZK_KERNEL void msm_accumulate_xyzz(const u32* inputs, const u32* offsets, const 
                                    u32 buckets, u32 segment, u32 total_segments, u32* partials) {
     u32 g = blockIdx.x * blockDim.x + threadIdx.x;
     if (g >= total_segments) return;
-    u32 b = zk_segment_owner(seg_start, buckets, g);
-    u32 first = offsets[b] + (g - seg_start[b]) * segment;
-    u32 end = offsets[b] + counts[b];
-    if (first + segment < end) end = first + segment;
+    u32 first, end;
+    zk_segment_range(offsets, counts, seg_start, buckets, segment, g, &first, &end);
     G1Xyzz acc = g1_xyzz_identity();
     for (u32 e = first; e < end; e++) acc = g1_xyzz_add(acc, g1_xyzz_load(inputs + 32 * (u64)e));
     g1_xyzz_store(partials + 32 * (u64)g, acc);
