@@ -114,10 +114,51 @@ impl std::fmt::Debug for DeviceBuffer {
     }
 }
 
+/// A host→device copy started by [`GpuDevice::upload_async`], to be passed to
+/// [`GpuDevice::wait`] before anything reads (or writes) the destination range.
+///
+/// It is only an id the device uses to find its pending copy (its event and staging buffer);
+/// [`Transfer::completed`] (id 0) names a copy that has already finished, which is what
+/// devices without asynchronous copies return. A transfer dropped without `wait` is safe: the
+/// device finishes the copy before its staging buffer is reused, before the destination
+/// buffer is freed, and before the device itself is dropped. Waiting twice, or on a transfer of
+/// another device, is harmless (at worst it waits for an unrelated copy).
+#[must_use = "wait for the transfer before the destination is used"]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Transfer {
+    id: u64,
+}
+
+impl Transfer {
+    /// A transfer that has already completed: `wait` returns at once.
+    pub const fn completed() -> Self {
+        Transfer { id: 0 }
+    }
+
+    /// A pending transfer known to its device as `id` (0 means completed).
+    pub const fn new(id: u64) -> Self {
+        Transfer { id }
+    }
+
+    /// The device's id for this transfer (0 when completed).
+    pub const fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Whether the transfer is known to have completed already.
+    pub const fn is_completed(&self) -> bool {
+        self.id == 0
+    }
+}
+
 /// A GPU (or its emulation) as the orchestration code sees it.
 ///
 /// Calls are ordered: each one starts after the previous call on the same device finished,
 /// as on a single CUDA stream. Implementations serialise callers from several threads.
+/// The one exception is [`GpuDevice::upload_async`]: its copy may still run (on a separate
+/// copy stream) while later calls run, until [`GpuDevice::wait`] is called on its
+/// [`Transfer`]; until then the caller must not launch kernels that read the destination
+/// range, nor upload to or download from it.
 /// Errors are typed: an allocation that does not fit is `BackendError::OutOfMemory`, a
 /// failing driver call is `BackendError::DeviceLost` with the driver's message.
 pub trait GpuDevice: Send + Sync {
@@ -133,6 +174,32 @@ pub trait GpuDevice: Send + Sync {
     fn alloc(&self, bytes: usize) -> Result<DeviceBuffer>;
     /// Copies `src` into `dst` starting `offset_bytes` in.
     fn upload(&self, dst: &DeviceBuffer, offset_bytes: usize, src: &[u8]) -> Result<()>;
+    /// Starts copying `len` bytes into `dst` starting `offset_bytes` in, without waiting for
+    /// the copy: `fill` is called once with a `len`-byte slice (staging memory, pinned on a GPU)
+    /// and writes the bytes to copy into it. Kernels and other calls may run while the copy is
+    /// in flight; [`GpuDevice::wait`] on the returned [`Transfer`] makes its bytes visible to
+    /// every later call.
+    ///
+    /// The default implementation is synchronous: it fills a `Vec`, calls
+    /// [`GpuDevice::upload`] and returns [`Transfer::completed`].
+    fn upload_async(
+        &self,
+        dst: &DeviceBuffer,
+        offset_bytes: usize,
+        len: usize,
+        fill: &mut dyn FnMut(&mut [u8]),
+    ) -> Result<Transfer> {
+        let mut staging = vec![0u8; len];
+        fill(&mut staging);
+        self.upload(dst, offset_bytes, &staging)?;
+        Ok(Transfer::completed())
+    }
+    /// Waits until `transfer` has reached the device: later calls (kernels included) see its
+    /// bytes. The default implementation has nothing to wait for.
+    fn wait(&self, transfer: Transfer) -> Result<()> {
+        let _ = transfer;
+        Ok(())
+    }
     /// Copies `dst.len()` bytes out of `src` starting `offset_bytes` in.
     fn download(&self, src: &DeviceBuffer, offset_bytes: usize, dst: &mut [u8]) -> Result<()>;
     /// Writes `bytes` to the start of a `ZK_CONSTANT` symbol of `program`.

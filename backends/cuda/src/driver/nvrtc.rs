@@ -236,7 +236,10 @@ mod tests {
 
     #[test]
     fn options_name_the_target() {
-        assert_eq!(options(Target::Ptx(8, 6)), vec!["--gpu-architecture=compute_86".to_string(), "-std=c++17".to_string()]);
+        assert_eq!(
+            options(Target::Ptx(8, 6)),
+            vec!["--gpu-architecture=compute_86".to_string(), "-std=c++17".to_string()]
+        );
         assert_eq!(options(Target::Cubin(9, 0))[0], "--gpu-architecture=sm_90");
     }
 
@@ -257,7 +260,8 @@ mod tests {
         if !is_available() {
             return;
         }
-        let err = compile_source("broken", "extern \"C\" __global__ void k( { undefined_thing; }", Target::Ptx(8, 0)).unwrap_err();
+        let err = compile_source("broken", "extern \"C\" __global__ void k( { undefined_thing; }", Target::Ptx(8, 0))
+            .unwrap_err();
         match err {
             CompileError::Failed { program, log, .. } => {
                 assert_eq!(program, "broken");
@@ -268,7 +272,8 @@ mod tests {
         let ptx = compile_source("ok", "extern \"C\" __global__ void k(unsigned* p) { p[0] = 1; }", Target::Ptx(8, 0));
         let ptx = String::from_utf8(ptx.unwrap()).unwrap();
         assert!(ptx.contains(".entry k") && ptx.ends_with('\0'), "{ptx}");
-        let cubin = compile_source("ok", "extern \"C\" __global__ void k(unsigned* p) { p[0] = 1; }", Target::Cubin(8, 0));
+        let cubin =
+            compile_source("ok", "extern \"C\" __global__ void k(unsigned* p) { p[0] = 1; }", Target::Cubin(8, 0));
         assert_eq!(&cubin.unwrap()[..4], b"\x7fELF", "a CUBIN is an ELF image");
     }
 }

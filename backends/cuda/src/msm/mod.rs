@@ -21,7 +21,8 @@ use zkaccel_backends::{BackendError, Result};
 
 use crate::device::{DeviceBuffer, GpuDevice, KernelArg, LaunchShape, Program};
 use crate::layout::{g1_affine_to_bytes, AFFINE_BYTES};
-use pipeline::{msm_chunk, BasesOnDevice};
+pub use pipeline::{fr_write, g1_affine_write};
+use pipeline::{msm_chunk, BasesOnDevice, ChunkBases};
 pub use plan::MsmPlan;
 
 /// Share of the free device memory one MSM chunk may plan to use.
@@ -75,12 +76,10 @@ impl MsmEngine {
         let device = self.device.as_ref();
         let c = MsmPlan::window_bits(scalars.len());
         let plan = MsmPlan::new(scalars.len(), c, 1, device.compute_units());
+        // Chunks run one after another; inside each, the bases copy overlaps the first kernels
+        // (see `pipeline`).
         self.chunked(scalars.len(), &plan, true, |range, plan| {
-            let m = range.len();
-            let buffer = device.alloc(m * AFFINE_BYTES)?;
-            device.upload(&buffer, 0, &g1_affine_to_bytes(&bases[range.clone()]))?;
-            let on_device = BasesOnDevice { ptr: buffer.ptr(), first_point: 0, copy_stride: m as u32 };
-            msm_chunk(device, plan, on_device, &scalars[range])
+            msm_chunk(device, plan, ChunkBases::Upload(&bases[range.clone()]), &scalars[range])
         })
     }
 
@@ -138,7 +137,7 @@ impl MsmEngine {
                 first_point: (range.start + chunk.start) as u32,
                 copy_stride: resident.len as u32,
             };
-            msm_chunk(device, plan, on_device, &scalars[chunk])
+            msm_chunk(device, plan, ChunkBases::Resident(on_device), &scalars[chunk])
         })
     }
 

@@ -1,6 +1,12 @@
 //! The launch sequence for one chunk of an MSM (see the header of kernels/cuda/msm.cu).
+//!
+//! Host→device copies overlap the kernels: the chunk's scalars and (for a non-resident MSM)
+//! bases are started with [`GpuDevice::upload_async`], scalars first; the scalars are waited
+//! for before `msm_digits`, the bases only right before `msm_accumulate_bases`, so the bases
+//! copy runs under the digit, sort and segment kernels, which do not read them.
 
-use ark_bn254::{Fr, G1Projective};
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use ark_ec::AffineRepr;
 use ark_ff::AdditiveGroup;
 use ark_ff::Zero;
 use zkaccel_backends::Result;
@@ -8,7 +14,7 @@ use zkaccel_backends::Result;
 use super::plan::MsmPlan;
 use super::scan::exclusive_scan;
 use crate::device::{DeviceBuffer, DevicePtr, GpuDevice, KernelArg, LaunchShape, Program};
-use crate::layout::{fr_to_bytes, g1_from_xyzz_bytes, XYZZ_BYTES};
+use crate::layout::{g1_from_xyzz_bytes, AFFINE_BYTES, FIELD_BYTES, XYZZ_BYTES};
 
 /// Threads per block for the element-wise MSM kernels.
 const BLOCK: u32 = 256;
@@ -22,6 +28,46 @@ pub struct BasesOnDevice {
     pub first_point: u32,
     /// Points per copy (distance between copies, in points).
     pub copy_stride: u32,
+}
+
+/// The chunk's bases: already on the device, or to be uploaded by the chunk.
+#[derive(Debug, Clone, Copy)]
+pub enum ChunkBases<'a> {
+    /// Resident bases (with their precomputed copies).
+    Resident(BasesOnDevice),
+    /// Bases to upload (asynchronously, overlapping the first kernels).
+    Upload(&'a [G1Affine]),
+}
+
+fn write_limbs(out: &mut [u8], limbs: &[u64; 4]) {
+    for (chunk, limb) in out.chunks_exact_mut(8).zip(limbs) {
+        chunk.copy_from_slice(&limb.to_le_bytes());
+    }
+}
+
+/// Writes `points` as device bytes into `out` (64 bytes per point, the identity as (0, 0)):
+/// the bytes of [`crate::layout::g1_affine_to_bytes`], written in place (e.g. into pinned
+/// staging memory). `out.len()` must be `points.len() * 64`.
+pub fn g1_affine_write(points: &[G1Affine], out: &mut [u8]) {
+    assert_eq!(out.len(), points.len() * AFFINE_BYTES, "g1_affine_write: output length");
+    for (p, chunk) in points.iter().zip(out.chunks_exact_mut(AFFINE_BYTES)) {
+        if p.is_zero() {
+            chunk.fill(0);
+        } else {
+            let (x, y) = chunk.split_at_mut(FIELD_BYTES);
+            write_limbs(x, &p.x.0 .0);
+            write_limbs(y, &p.y.0 .0);
+        }
+    }
+}
+
+/// Writes `values` as device bytes (Montgomery limbs) into `out`: the bytes of
+/// [`crate::layout::fr_to_bytes`], written in place. `out.len()` must be `values.len() * 32`.
+pub fn fr_write(values: &[Fr], out: &mut [u8]) {
+    assert_eq!(out.len(), values.len() * FIELD_BYTES, "fr_write: output length");
+    for (v, chunk) in values.iter().zip(out.chunks_exact_mut(FIELD_BYTES)) {
+        write_limbs(chunk, &v.0 .0);
+    }
 }
 
 fn launch(device: &dyn GpuDevice, kernel: &str, threads: u64, args: &[KernelArg]) -> Result<()> {
@@ -41,8 +87,13 @@ fn copy_u32(device: &dyn GpuDevice, src: &DeviceBuffer, n: u32) -> Result<Device
     Ok(dst)
 }
 
-/// Σ scalars[i]·P_i for one chunk whose bases are already on the device.
-pub fn msm_chunk(device: &dyn GpuDevice, plan: &MsmPlan, bases: BasesOnDevice, scalars: &[Fr]) -> Result<G1Projective> {
+/// Σ scalars[i]·P_i for one chunk (`bases` has as many points as `scalars` when uploaded).
+pub fn msm_chunk(
+    device: &dyn GpuDevice,
+    plan: &MsmPlan,
+    bases: ChunkBases<'_>,
+    scalars: &[Fr],
+) -> Result<G1Projective> {
     let m = scalars.len() as u32;
     if m == 0 {
         return Ok(G1Projective::zero());
@@ -51,11 +102,27 @@ pub fn msm_chunk(device: &dyn GpuDevice, plan: &MsmPlan, bases: BasesOnDevice, s
     let total = windows * m;
     let buckets = plan.total_buckets();
 
+    // 0. Start the copies: scalars first (waited for first), then the bases. Both run on the
+    // device's copy stream, in this order.
+    let scalar_buf = device.alloc(scalars.len() * FIELD_BYTES)?;
+    let scalars_copy =
+        device.upload_async(&scalar_buf, 0, scalars.len() * FIELD_BYTES, &mut |out| fr_write(scalars, out))?;
+    let (bases, _bases_buf, mut bases_copy) = match bases {
+        ChunkBases::Resident(on_device) => (on_device, None, None),
+        ChunkBases::Upload(points) => {
+            assert_eq!(points.len(), scalars.len(), "one base per scalar");
+            let bytes = points.len() * AFFINE_BYTES;
+            let buffer = device.alloc(bytes)?;
+            let copy = device.upload_async(&buffer, 0, bytes, &mut |out| g1_affine_write(points, out))?;
+            let on_device = BasesOnDevice { ptr: buffer.ptr(), first_point: 0, copy_stride: m };
+            (on_device, Some(buffer), Some(copy))
+        }
+    };
+
     // 1. Scalars → signed digits.
-    let scalar_buf = device.alloc(scalars.len() * 32)?;
-    device.upload(&scalar_buf, 0, &fr_to_bytes(scalars))?;
     let keys = device.alloc(total as usize * 4)?;
     let values = device.alloc(total as usize * 4)?;
+    device.wait(scalars_copy)?;
     launch(
         device,
         "msm_digits",
@@ -72,7 +139,9 @@ pub fn msm_chunk(device: &dyn GpuDevice, plan: &MsmPlan, bases: BasesOnDevice, s
             values.arg(),
         ],
     )?;
-    drop(scalar_buf);
+    // Buffers no longer needed are freed only once the bases copy is done: freeing device
+    // memory may synchronise the whole device, copy stream included.
+    let mut deferred = vec![scalar_buf];
 
     // 2–3. Counting sort of the point references by bucket.
     let counts = device.alloc((buckets as usize + 1) * 4)?;
@@ -88,7 +157,7 @@ pub fn msm_chunk(device: &dyn GpuDevice, plan: &MsmPlan, bases: BasesOnDevice, s
         total as u64,
         &[keys.arg(), values.arg(), KernelArg::U32(total), offsets.arg(), cursors.arg(), sorted.arg()],
     )?;
-    drop((keys, values, cursors));
+    deferred.extend([keys, values, cursors]);
 
     // 4–5. Segmented bucket accumulation, repeated until each bucket has one partial sum.
     let mut level_counts = counts;
@@ -125,6 +194,11 @@ pub fn msm_chunk(device: &dyn GpuDevice, plan: &MsmPlan, bases: BasesOnDevice, s
         ];
         match &level_points {
             None => {
+                // The first kernel that reads the bases.
+                if let Some(copy) = bases_copy.take() {
+                    device.wait(copy)?;
+                }
+                drop(std::mem::take(&mut deferred));
                 let mut args = vec![KernelArg::Ptr(bases.ptr), sorted.arg()];
                 args.extend_from_slice(&common);
                 launch(device, "msm_accumulate_bases", total_segments as u64, &args)?;
