@@ -15,7 +15,7 @@ use crate::sources;
 /// What goes wrong when a kernel program is compiled.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CompileError {
-    /// `libnvrtc.so.12` could not be loaded.
+    /// NVRTC (`libnvrtc.so.12` or `libnvrtc.so`) could not be loaded.
     #[error("{0}")]
     NvrtcMissing(String),
     /// NVRTC rejected the source; `log` is its full compiler log.
@@ -40,9 +40,10 @@ pub enum CompileError {
 
 /// Why NVRTC is needed and how to get it, for error messages.
 pub const NVRTC_HELP: &str =
-    "libnvrtc.so.12 (NVIDIA's runtime compiler) is needed to compile the kernels: install the \
-CUDA toolkit, or `python3 -m pip install --target DIR nvidia-cuda-nvrtc-cu12` and add the directory holding \
-libnvrtc.so.12 (DIR/nvidia/cuda_nvrtc/lib) to LD_LIBRARY_PATH";
+    "libnvrtc.so.12 or libnvrtc.so (NVIDIA's runtime compiler) is needed to compile the kernels: with \
+the CUDA toolkit (12 or 13) add its lib64 directory (e.g. /usr/local/cuda/lib64, which has libnvrtc.so) to \
+LD_LIBRARY_PATH; or `python3 -m pip install --target DIR nvidia-cuda-nvrtc-cu12` and add the directory \
+holding libnvrtc.so.12 (DIR/nvidia/cuda_nvrtc/lib) to LD_LIBRARY_PATH";
 
 /// Whether `libnvrtc` can be loaded. Never panics.
 pub fn is_available() -> bool {
