@@ -5,6 +5,7 @@
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::AffineRepr;
 use ark_ff::{BigInt, Field, Zero};
+use rayon::prelude::*;
 
 /// Bytes in one field element on the device.
 pub const FIELD_BYTES: usize = 32;
@@ -13,9 +14,12 @@ pub const AFFINE_BYTES: usize = 64;
 /// Bytes in one XYZZ G1 point on the device.
 pub const XYZZ_BYTES: usize = 128;
 
-fn push_limbs(out: &mut Vec<u8>, limbs: &[u64; 4]) {
-    for limb in limbs {
-        out.extend_from_slice(&limb.to_le_bytes());
+/// Elements converted per rayon task: small inputs stay on the calling thread.
+const PARALLEL_CHUNK: usize = 1 << 14;
+
+fn write_limbs(out: &mut [u8], limbs: &[u64; 4]) {
+    for (chunk, limb) in out.chunks_exact_mut(8).zip(limbs) {
+        chunk.copy_from_slice(&limb.to_le_bytes());
     }
 }
 
@@ -27,26 +31,61 @@ fn read_limbs(bytes: &[u8]) -> [u64; 4] {
     limbs
 }
 
+/// Writes `values` as device bytes (Montgomery limbs) into `out`, in parallel for large inputs
+/// (e.g. straight into pinned staging memory). `out.len()` must be `values.len() * 32`.
+pub fn fr_write(values: &[Fr], out: &mut [u8]) {
+    assert_eq!(out.len(), values.len() * FIELD_BYTES, "fr_write: output length");
+    out.par_chunks_mut(FIELD_BYTES * PARALLEL_CHUNK).zip(values.par_chunks(PARALLEL_CHUNK)).for_each(
+        |(out, values)| {
+            for (v, chunk) in values.iter().zip(out.chunks_exact_mut(FIELD_BYTES)) {
+                write_limbs(chunk, &v.0 .0);
+            }
+        },
+    );
+}
+
+/// Writes `points` as device bytes into `out` (64 bytes per point, the identity as (0, 0)), in
+/// parallel for large inputs. `out.len()` must be `points.len() * 64`.
+pub fn g1_affine_write(points: &[G1Affine], out: &mut [u8]) {
+    assert_eq!(out.len(), points.len() * AFFINE_BYTES, "g1_affine_write: output length");
+    out.par_chunks_mut(AFFINE_BYTES * PARALLEL_CHUNK).zip(points.par_chunks(PARALLEL_CHUNK)).for_each(
+        |(out, points)| {
+            for (p, chunk) in points.iter().zip(out.chunks_exact_mut(AFFINE_BYTES)) {
+                if p.is_zero() {
+                    chunk.fill(0);
+                } else {
+                    let (x, y) = chunk.split_at_mut(FIELD_BYTES);
+                    write_limbs(x, &p.x.0 .0);
+                    write_limbs(y, &p.y.0 .0);
+                }
+            }
+        },
+    );
+}
+
 /// Fr elements as device bytes (Montgomery limbs).
 pub fn fr_to_bytes(values: &[Fr]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(values.len() * FIELD_BYTES);
-    for v in values {
-        push_limbs(&mut out, &v.0 .0);
-    }
+    let mut out = vec![0u8; values.len() * FIELD_BYTES];
+    fr_write(values, &mut out);
     out
 }
 
 /// Device bytes back to Fr elements. `bytes.len()` must be a multiple of 32; the limbs must be
 /// reduced (every kernel keeps them below the modulus).
 pub fn fr_from_bytes(bytes: &[u8]) -> Vec<Fr> {
-    bytes.chunks_exact(FIELD_BYTES).map(|c| Fr::new_unchecked(BigInt(read_limbs(c)))).collect()
+    let mut out = vec![Fr::zero(); bytes.len() / FIELD_BYTES];
+    fr_from_bytes_into(bytes, &mut out);
+    out
 }
 
-/// Writes device bytes back into `out` (same length rule as [`fr_from_bytes`]).
+/// Writes device bytes back into `out` (same length rule as [`fr_from_bytes`]), in parallel for
+/// large inputs.
 pub fn fr_from_bytes_into(bytes: &[u8], out: &mut [Fr]) {
-    for (o, c) in out.iter_mut().zip(bytes.chunks_exact(FIELD_BYTES)) {
-        *o = Fr::new_unchecked(BigInt(read_limbs(c)));
-    }
+    out.par_chunks_mut(PARALLEL_CHUNK).zip(bytes.par_chunks(FIELD_BYTES * PARALLEL_CHUNK)).for_each(|(out, bytes)| {
+        for (o, c) in out.iter_mut().zip(bytes.chunks_exact(FIELD_BYTES)) {
+            *o = Fr::new_unchecked(BigInt(read_limbs(c)));
+        }
+    });
 }
 
 /// One Fq element from device bytes (Montgomery limbs).
@@ -56,15 +95,8 @@ pub fn fq_from_bytes(bytes: &[u8]) -> Fq {
 
 /// G1 affine points as device bytes; the identity becomes (0, 0).
 pub fn g1_affine_to_bytes(points: &[G1Affine]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(points.len() * AFFINE_BYTES);
-    for p in points {
-        if p.is_zero() {
-            out.extend_from_slice(&[0u8; AFFINE_BYTES]);
-        } else {
-            push_limbs(&mut out, &p.x.0 .0);
-            push_limbs(&mut out, &p.y.0 .0);
-        }
-    }
+    let mut out = vec![0u8; points.len() * AFFINE_BYTES];
+    g1_affine_write(points, &mut out);
     out
 }
 
@@ -111,8 +143,20 @@ mod tests {
     }
 
     fn fq_one_bytes() -> Vec<u8> {
-        let mut out = Vec::new();
-        push_limbs(&mut out, &Fq::from(1u64).0 .0);
+        let mut out = vec![0u8; FIELD_BYTES];
+        write_limbs(&mut out, &Fq::from(1u64).0 .0);
         out
+    }
+
+    #[test]
+    fn large_inputs_convert_in_parallel_chunks_identically() {
+        let mut rng = ark_std::test_rng();
+        let n = 2 * PARALLEL_CHUNK + 3;
+        let values: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+        let bytes = fr_to_bytes(&values);
+        for (i, v) in values.iter().enumerate().step_by(997) {
+            assert_eq!(&bytes[i * FIELD_BYTES..(i + 1) * FIELD_BYTES], &fr_to_bytes(std::slice::from_ref(v))[..]);
+        }
+        assert_eq!(fr_from_bytes(&bytes), values);
     }
 }

@@ -16,7 +16,8 @@ use zkaccel_backends::Result;
 use zkaccel_cuda::device::{DeviceBuffer, GpuDevice, KernelArg, LaunchShape, Program, Transfer};
 use zkaccel_cuda::emulated::EmulatedDevice;
 use zkaccel_cuda::layout::{fr_to_bytes, g1_affine_to_bytes};
-use zkaccel_cuda::msm::{fr_write, g1_affine_write, MsmEngine, MsmOptions};
+use zkaccel_cuda::layout::{fr_write, g1_affine_write};
+use zkaccel_cuda::msm::{MsmEngine, MsmOptions};
 
 fn rng(seed: u64) -> ChaCha20Rng {
     ChaCha20Rng::seed_from_u64(seed)

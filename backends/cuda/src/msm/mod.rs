@@ -21,7 +21,6 @@ use zkaccel_backends::{BackendError, Result};
 
 use crate::device::{DeviceBuffer, GpuDevice, KernelArg, LaunchShape, Program};
 use crate::layout::{g1_affine_to_bytes, AFFINE_BYTES};
-pub use pipeline::{fr_write, g1_affine_write};
 use pipeline::{msm_chunk, BasesOnDevice, ChunkBases};
 pub use plan::MsmPlan;
 

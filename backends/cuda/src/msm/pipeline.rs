@@ -6,7 +6,6 @@
 //! copy runs under the digit, sort and segment kernels, which do not read them.
 
 use ark_bn254::{Fr, G1Affine, G1Projective};
-use ark_ec::AffineRepr;
 use ark_ff::AdditiveGroup;
 use ark_ff::Zero;
 use zkaccel_backends::Result;
@@ -14,7 +13,7 @@ use zkaccel_backends::Result;
 use super::plan::MsmPlan;
 use super::scan::exclusive_scan;
 use crate::device::{DeviceBuffer, DevicePtr, GpuDevice, KernelArg, LaunchShape, Program};
-use crate::layout::{g1_from_xyzz_bytes, AFFINE_BYTES, FIELD_BYTES, XYZZ_BYTES};
+use crate::layout::{fr_write, g1_affine_write, g1_from_xyzz_bytes, AFFINE_BYTES, FIELD_BYTES, XYZZ_BYTES};
 
 /// Threads per block for the element-wise MSM kernels.
 const BLOCK: u32 = 256;
@@ -37,37 +36,6 @@ pub enum ChunkBases<'a> {
     Resident(BasesOnDevice),
     /// Bases to upload (asynchronously, overlapping the first kernels).
     Upload(&'a [G1Affine]),
-}
-
-fn write_limbs(out: &mut [u8], limbs: &[u64; 4]) {
-    for (chunk, limb) in out.chunks_exact_mut(8).zip(limbs) {
-        chunk.copy_from_slice(&limb.to_le_bytes());
-    }
-}
-
-/// Writes `points` as device bytes into `out` (64 bytes per point, the identity as (0, 0)):
-/// the bytes of [`crate::layout::g1_affine_to_bytes`], written in place (e.g. into pinned
-/// staging memory). `out.len()` must be `points.len() * 64`.
-pub fn g1_affine_write(points: &[G1Affine], out: &mut [u8]) {
-    assert_eq!(out.len(), points.len() * AFFINE_BYTES, "g1_affine_write: output length");
-    for (p, chunk) in points.iter().zip(out.chunks_exact_mut(AFFINE_BYTES)) {
-        if p.is_zero() {
-            chunk.fill(0);
-        } else {
-            let (x, y) = chunk.split_at_mut(FIELD_BYTES);
-            write_limbs(x, &p.x.0 .0);
-            write_limbs(y, &p.y.0 .0);
-        }
-    }
-}
-
-/// Writes `values` as device bytes (Montgomery limbs) into `out`: the bytes of
-/// [`crate::layout::fr_to_bytes`], written in place. `out.len()` must be `values.len() * 32`.
-pub fn fr_write(values: &[Fr], out: &mut [u8]) {
-    assert_eq!(out.len(), values.len() * FIELD_BYTES, "fr_write: output length");
-    for (v, chunk) in values.iter().zip(out.chunks_exact_mut(FIELD_BYTES)) {
-        write_limbs(chunk, &v.0 .0);
-    }
 }
 
 fn launch(device: &dyn GpuDevice, kernel: &str, threads: u64, args: &[KernelArg]) -> Result<()> {
