@@ -129,7 +129,10 @@ impl MsmEngine {
         let resident = self.resident.lock().expect("resident map").get(&id).cloned();
         let resident = resident.ok_or_else(|| unknown_handle(id))?;
         let device = self.device.as_ref();
-        let plan = MsmPlan::new(scalars.len(), resident.c, resident.copies, device.compute_units());
+        // Precomputed copies fix the window width they were shifted for; without them the width
+        // follows this call's length (a scheduler's share of a large handle may be small).
+        let c = if resident.copies > 1 { resident.c } else { MsmPlan::window_bits(scalars.len()) };
+        let plan = MsmPlan::new(scalars.len(), c, resident.copies, device.compute_units());
         self.chunked(scalars.len(), &plan, false, |chunk, plan| {
             let on_device = BasesOnDevice {
                 ptr: resident.buffer.ptr(),
