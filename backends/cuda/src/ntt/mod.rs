@@ -12,7 +12,7 @@ use ark_bn254::Fr;
 use zkaccel_backends::{BackendError, NttConfig, NttDirection, Op, Result};
 
 use crate::device::{DeviceBuffer, GpuDevice, KernelArg, Program};
-use crate::layout::{fr_from_bytes_into, fr_to_bytes, FIELD_BYTES};
+use crate::layout::{fr_from_bytes_into, fr_write, FIELD_BYTES};
 use cache::TableCache;
 use tables::ScaleMode;
 
@@ -111,10 +111,11 @@ impl NttEngine {
     /// Transforms `chunk` (whole transforms) in one upload, launch sequence and download.
     fn run(&self, chunk: &mut [Fr], domain: &Domain) -> Result<()> {
         let device = self.device.as_ref();
-        let bytes = fr_to_bytes(chunk);
-        let buf = device.alloc(bytes.len())?;
-        device.upload(&buf, 0, &bytes)?;
-        drop(bytes);
+        // Written straight into the device's staging memory (pinned on a GPU): no host copy.
+        let len = chunk.len() * FIELD_BYTES;
+        let buf = device.alloc(len)?;
+        let upload = device.upload_async(&buf, 0, len, &mut |out| fr_write(chunk, out))?;
+        device.wait(upload)?;
 
         let total = chunk.len() as u64;
         let units = device.compute_units();
