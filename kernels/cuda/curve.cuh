@@ -2,7 +2,7 @@
 //   G1Affine: (x, y); the identity is (0, 0), which is not on the curve.
 //   G1Xyzz:   (X, Y, ZZ, ZZZ) with x = X/ZZ, y = Y/ZZZ, ZZ^3 = ZZZ^2; the identity has ZZ = 0.
 // Formulas: the "xyzz" coordinates of Bernstein–Lange's Explicit-Formulas Database for
-// short Weierstrass curves with a = 0 (madd-2008-s, add-2008-s, dbl-2008-s-1, mdbl-2008-s-1),
+// short Weierstrass curves with a = 0 (madd-2008-s, add-2008-s, dbl-2008-s-1),
 // with the special cases (identity operands, equal points, opposite points) handled explicitly.
 #pragma once
 #include "field.cuh"
@@ -83,23 +83,6 @@ ZK_HD G1Xyzz g1_xyzz_neg(const G1Xyzz& p) {
     return r;
 }
 
-// 2·(x, y) for an affine point that is not the identity (mdbl-2008-s-1). BN254 G1 has no
-// point of order two, so y ≠ 0.
-ZK_HD G1Xyzz g1_affine_double(const G1Affine& a) {
-    Fq u = fp_dbl(a.y);
-    Fq v = fp_sqr(u);
-    Fq w = fp_mul(u, v);
-    Fq s = fp_mul(a.x, v);
-    Fq xx = fp_sqr(a.x);
-    Fq m = fp_add(fp_dbl(xx), xx);
-    G1Xyzz r;
-    r.x = fp_sub(fp_sqr(m), fp_dbl(s));
-    r.y = fp_sub(fp_mul(m, fp_sub(s, r.x)), fp_mul(w, a.y));
-    r.zz = v;
-    r.zzz = w;
-    return r;
-}
-
 // 2·P (dbl-2008-s-1). The identity doubles to the identity (ZZ stays zero).
 ZK_HD G1Xyzz g1_xyzz_double(const G1Xyzz& p) {
     if (g1_xyzz_is_identity(p)) return g1_xyzz_identity();
@@ -115,6 +98,12 @@ ZK_HD G1Xyzz g1_xyzz_double(const G1Xyzz& p) {
     r.zz = fp_mul(v, p.zz);
     r.zzz = fp_mul(w, p.zzz);
     return r;
+}
+
+// 2·(x, y) for an affine point (only on the rare equal-points path of the mixed addition, so
+// the two multiplications by ZZ = ZZZ = 1 that a dedicated formula would save do not matter).
+ZK_HD G1Xyzz g1_affine_double(const G1Affine& a) {
+    return g1_xyzz_double(g1_xyzz_from_affine(a));
 }
 
 // P + Q with Q affine (madd-2008-s).
