@@ -22,6 +22,7 @@
 //! ```
 
 mod backend;
+pub mod device_layout;
 mod error;
 pub mod field_input;
 mod types;

@@ -12,7 +12,8 @@ pub mod device;
 pub mod driver;
 #[cfg(feature = "emulator")]
 pub mod emulated;
-pub mod layout;
+/// Host ↔ device data layout; shared with the WebGPU backend.
+pub use zkaccel_backends::device_layout as layout;
 pub mod msm;
 pub mod ntt;
 pub mod poseidon;

@@ -1,5 +1,5 @@
-//! Host ↔ device data layout (docs/CUDA.md, "Data layout"): field elements as eight
-//! little-endian u32 Montgomery limbs, G1 affine points as x‖y with (0,0) for the identity,
+//! Host ↔ GPU data layout shared by the CUDA and WebGPU backends (docs/CUDA.md, "Data layout"):
+//! field elements as eight little-endian u32 Montgomery limbs, G1 affine points as x‖y with (0,0) for the identity,
 //! XYZZ points as X‖Y‖ZZ‖ZZZ.
 
 use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
