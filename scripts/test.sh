@@ -53,11 +53,32 @@ need_nvrtc() {
   echo "NVRTC: $PWD/$dir"
 }
 
+# Mesa's lavapipe (a Vulkan driver that runs on the CPU): every WebGPU test runs on it, and
+# those tests fail in CI when no adapter is found. From Debian's mesa-vulkan-drivers (plus
+# the Vulkan loader, libvulkan1) when its ICD file is missing.
+need_lavapipe() {
+  if compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null && ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1'; then
+    return
+  fi
+  if ! is_root || ! command -v apt-get >/dev/null 2>&1; then
+    die "Mesa's lavapipe Vulkan driver is missing: install mesa-vulkan-drivers and libvulkan1 (Debian/Ubuntu) or your distribution's equivalent"
+  fi
+  step "installing Mesa's lavapipe (mesa-vulkan-drivers, libvulkan1)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq mesa-vulkan-drivers libvulkan1 >/dev/null; } \
+    || die "could not install mesa-vulkan-drivers with apt-get"
+  compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null || die "mesa-vulkan-drivers installed but no lavapipe ICD file"
+}
+
 step "checking tools"
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust from https://rustup.rs"
 need_rust_component rustfmt fmt
 need_rust_component clippy clippy
 need_nvrtc
+need_lavapipe
+# lavapipe warns on every device creation when this is unset.
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 cargo --version
 
 # --- checks ------------------------------------------------------------------------------

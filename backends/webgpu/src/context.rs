@@ -22,6 +22,9 @@ pub struct KernelLimits {
     /// Largest storage buffer one binding may cover, in bytes (WebGPU's default is 128 MiB).
     /// Engines chunk their inputs so that no buffer is larger.
     pub max_binding_bytes: u64,
+    /// The device's own binding limit, before any cap. Fixed-size tables (Poseidon constants,
+    /// at most ~100 KB) are checked against this, since WebGPU guarantees at least 128 MiB.
+    pub device_max_binding_bytes: u64,
     /// Largest workgroup count in one dispatch dimension (usually 65535).
     pub max_workgroups_per_dim: u32,
     /// Storage buffers one kernel may bind (at least 8).
@@ -93,6 +96,7 @@ impl GpuContext {
         let device_binding = required_limits.max_storage_buffer_binding_size.min(required_limits.max_buffer_size);
         let limits = KernelLimits {
             max_binding_bytes: options.max_binding_bytes.map_or(device_binding, |cap| cap.min(device_binding)),
+            device_max_binding_bytes: device_binding,
             max_workgroups_per_dim: required_limits.max_compute_workgroups_per_dimension,
             max_storage_buffers: required_limits.max_storage_buffers_per_shader_stage,
             workgroup_storage_bytes: required_limits.max_compute_workgroup_storage_size,
@@ -210,7 +214,7 @@ impl GpuContext {
     /// A storage buffer holding `bytes` (at least 16 bytes are allocated, so empty inputs can
     /// still be bound). Usable as a copy source and destination.
     pub fn storage_from(&self, label: &str, bytes: &[u8]) -> wgpu::Buffer {
-        if bytes.len() < 16 || bytes.len() % 4 != 0 {
+        if bytes.len() < 16 || !bytes.len().is_multiple_of(4) {
             let mut padded = bytes.to_vec();
             padded.resize(bytes.len().next_multiple_of(4).max(16), 0);
             return self.storage_init(label, &padded);

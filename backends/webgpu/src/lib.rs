@@ -6,10 +6,16 @@
 //! the field representation, the kernel ABI and how inputs are chunked to WebGPU's limits.
 
 pub mod adapter;
+mod backend;
 pub mod context;
+pub mod msm;
+pub mod ntt;
+pub mod poseidon;
+pub mod probe;
 pub mod selftest;
 pub mod shaders;
 pub mod testing;
 
 pub use adapter::{AdapterClass, ADAPTER_ENV};
+pub use backend::{WebGpuBackend, WebGpuConfig};
 pub use context::{ContextOptions, GpuContext, KernelLimits};

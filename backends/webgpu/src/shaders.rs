@@ -13,6 +13,7 @@ const CURVE_TEST: &str = include_str!("../../../kernels/wgsl/curve_test.wgsl");
 const MSM: &str = include_str!("../../../kernels/wgsl/msm.wgsl");
 const NTT: &str = include_str!("../../../kernels/wgsl/ntt.wgsl");
 const POSEIDON: &str = include_str!("../../../kernels/wgsl/poseidon.wgsl");
+const LIMB_BENCH: &str = include_str!("../../../kernels/wgsl/limb_bench.wgsl");
 
 /// One compiled WGSL module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,6 +30,9 @@ pub enum Program {
     Ntt,
     /// Poseidon and Merkle kernels (`poseidon.wgsl`).
     Poseidon,
+    /// Fq multiplication chains with 16-bit and 13-bit limbs (`limb_bench.wgsl`), for the
+    /// limb-width measurement.
+    LimbBench,
 }
 
 impl Program {
@@ -41,13 +45,14 @@ impl Program {
             Program::Msm => "msm",
             Program::Ntt => "ntt",
             Program::Poseidon => "poseidon",
+            Program::LimbBench => "limb_bench",
         }
     }
 
     /// The operation this program serves, for error reports.
     pub fn op(self) -> Op {
         match self {
-            Program::FieldTestFq | Program::CurveTest | Program::Msm => Op::MsmG1,
+            Program::FieldTestFq | Program::CurveTest | Program::Msm | Program::LimbBench => Op::MsmG1,
             Program::FieldTestFr | Program::Ntt => Op::Ntt,
             Program::Poseidon => Op::Poseidon,
         }
@@ -63,6 +68,9 @@ pub fn source(program: Program) -> String {
         Program::Msm => (field_header::<ark_bn254::Fq>(), &[COMMON, FIELD, CURVE, MSM]),
         Program::Ntt => (field_header::<ark_bn254::Fr>(), &[COMMON, FIELD, NTT]),
         Program::Poseidon => (field_header::<ark_bn254::Fr>(), &[COMMON, FIELD, POSEIDON]),
+        Program::LimbBench => {
+            (field_header::<ark_bn254::Fq>() + &limb13_header::<ark_bn254::Fq>(), &[COMMON, FIELD, LIMB_BENCH])
+        }
     };
     let mut out = header;
     for part in parts {
@@ -107,6 +115,28 @@ fn field_header<F: PrimeField>() -> String {
     )
 }
 
+/// `x` as 20 little-endian 13-bit limbs (the limb-width measurement's alternative).
+pub fn limbs13<F: PrimeField>(x: F::BigInt) -> [u32; 20] {
+    let bits = x.to_bits_le();
+    let mut limbs = [0u32; 20];
+    for (i, _) in bits.iter().enumerate().filter(|(_, b)| **b) {
+        limbs[i / 13] |= 1 << (i % 13);
+    }
+    limbs
+}
+
+/// `FIELD13_P` and `FIELD13_INV` for `limb_bench.wgsl`.
+fn limb13_header<F: PrimeField>() -> String {
+    let p = limbs13::<F>(F::MODULUS);
+    let mut inv: u32 = 1;
+    for _ in 0..5 {
+        inv = inv.wrapping_mul(2u32.wrapping_sub(p[0].wrapping_mul(inv)));
+    }
+    let neg_inv = inv.wrapping_neg() & 0x1fff;
+    let items: Vec<String> = p.iter().map(|l| format!("0x{l:04x}u")).collect();
+    format!("const FIELD13_P: Fe13 = Fe13({});\nconst FIELD13_INV: u32 = 0x{neg_inv:04x}u;\n", items.join(", "))
+}
+
 /// The Montgomery-form limbs arkworks keeps for `x` (what the device layout stores).
 fn montgomery_repr<F: PrimeField + Field>(x: F) -> F::BigInt {
     // R·x mod p, computed without reaching into arkworks' internals: into_bigint() undoes the
@@ -146,6 +176,7 @@ mod tests {
             Program::Msm,
             Program::Ntt,
             Program::Poseidon,
+            Program::LimbBench,
         ] {
             let src = source(p);
             assert!(src.contains("fn fe_mul"), "{}", p.name());

@@ -7,6 +7,9 @@ use std::sync::Arc;
 
 use zkaccel_backends::cpu::{CpuBackend, CpuConfig};
 use zkaccel_backends::{Backend, DeviceKind};
+use zkaccel_webgpu::AdapterClass;
+
+use super::DeviceSelection;
 
 /// The outcome of a probe: the backends found, or the reason the kind is absent.
 pub type ProbeOutcome = Result<Vec<Arc<dyn Backend>>, String>;
@@ -16,8 +19,8 @@ pub type ProbeOutcome = Result<Vec<Arc<dyn Backend>>, String>;
 pub struct Probe {
     /// The kind this probe finds.
     pub kind: DeviceKind,
-    /// Looks for devices of that kind and starts their backends.
-    pub run: fn() -> ProbeOutcome,
+    /// Looks for the selected devices of that kind and starts their backends.
+    pub run: fn(&DeviceSelection) -> ProbeOutcome,
 }
 
 /// Every probe, in the order devices are listed (CPU first).
@@ -29,7 +32,7 @@ pub const PROBES: [Probe; 4] = [
 ];
 
 /// The CPU backend on every core, with the machine's currently available memory as its budget.
-pub fn cpu() -> ProbeOutcome {
+pub fn cpu(_: &DeviceSelection) -> ProbeOutcome {
     let mut config = CpuConfig::default();
     if let Some(available) = available_memory_bytes() {
         config.memory_budget_bytes = available;
@@ -40,18 +43,38 @@ pub fn cpu() -> ProbeOutcome {
 
 /// CUDA GPUs: one backend per GPU that starts and passes its self-test; absent (with the
 /// reason) where there is no driver, no GPU or no NVRTC.
-pub fn cuda() -> ProbeOutcome {
+pub fn cuda(_: &DeviceSelection) -> ProbeOutcome {
     let backends = zkaccel_cuda::probe::probe(&Default::default())?;
     Ok(backends.into_iter().map(|b| Arc::new(b) as Arc<dyn Backend>).collect())
 }
 
-/// WebGPU adapters. Not compiled in yet.
-pub fn webgpu() -> ProbeOutcome {
-    Err(not_compiled_in("WebGPU", "webgpu"))
+/// WebGPU adapters: every hardware GPU (`webgpu:N`, discrete first), and the CPU software
+/// adapter (`webgpu:cpu`) only when the selection names it or `ZKACCEL_WEBGPU_ADAPTER=cpu`.
+pub fn webgpu(selection: &DeviceSelection) -> ProbeOutcome {
+    let env_software = AdapterClass::from_env()? == Some(AdapterClass::Software);
+    let mut classes = Vec::new();
+    if selection.asks_hardware(DeviceKind::WebGpu) {
+        classes.push(if env_software { AdapterClass::Software } else { AdapterClass::Hardware });
+    }
+    if selection.asks_software(DeviceKind::WebGpu) && !classes.contains(&AdapterClass::Software) {
+        classes.push(AdapterClass::Software);
+    }
+    let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
+    let mut reasons = Vec::new();
+    for class in classes {
+        match zkaccel_webgpu::probe::probe(class, &Default::default()) {
+            Ok(found) => backends.extend(found.into_iter().map(|b| Arc::new(b) as Arc<dyn Backend>)),
+            Err(reason) => reasons.push(reason),
+        }
+    }
+    if backends.is_empty() {
+        return Err(reasons.join("; "));
+    }
+    Ok(backends)
 }
 
 /// FPGA cards (or their simulation). Not compiled in yet.
-pub fn fpga() -> ProbeOutcome {
+pub fn fpga(_: &DeviceSelection) -> ProbeOutcome {
     Err(not_compiled_in("FPGA", "fpga"))
 }
 
@@ -72,21 +95,24 @@ mod tests {
 
     #[test]
     fn cpu_probe_budgets_available_memory() {
-        let backends = cpu().unwrap();
+        let backends = cpu(&DeviceSelection::All).unwrap();
         assert_eq!(backends.len(), 1);
         assert_eq!(backends[0].info().id, "cpu");
     }
 
     #[test]
     fn absent_kinds_say_why() {
-        for (probe, feature) in [(webgpu as fn() -> ProbeOutcome, "`webgpu`"), (fpga, "`fpga`")] {
-            let reason = probe().err().expect("absent in this build");
-            assert!(reason.starts_with("not compiled in") && reason.contains(feature), "{reason}");
-        }
-        // CUDA is compiled in: where it is absent, the reason names what is missing.
-        match cuda() {
+        let reason = fpga(&DeviceSelection::All).err().expect("absent in this build");
+        assert!(reason.starts_with("not compiled in") && reason.contains("`fpga`"), "{reason}");
+        // CUDA and WebGPU are compiled in: where absent, the reason names what is missing.
+        match cuda(&DeviceSelection::All) {
             Ok(backends) => assert!(backends.iter().all(|b| b.info().kind == DeviceKind::Cuda)),
             Err(reason) => assert!(!reason.starts_with("not compiled in") && reason.contains("CUDA"), "{reason}"),
+        }
+        // By default only hardware adapters are used, never the CPU software one.
+        match webgpu(&DeviceSelection::All) {
+            Ok(backends) => assert!(backends.iter().all(|b| b.info().id != "webgpu:cpu")),
+            Err(reason) => assert!(reason.contains("WebGPU"), "{reason}"),
         }
     }
 }

@@ -13,27 +13,41 @@ const KINDS: [(DeviceKind, &str); 4] =
     [(DeviceKind::Cpu, "cpu"), (DeviceKind::Cuda, "cuda"), (DeviceKind::WebGpu, "webgpu"), (DeviceKind::Fpga, "fpga")];
 
 /// One device named on the command line: a kind, and for accelerators optionally an index
-/// (`cuda` means every CUDA GPU, `cuda:1` the second one).
+/// (`cuda` means every CUDA GPU, `cuda:1` the second one). `webgpu:cpu` names WebGPU's CPU
+/// software adapter (lavapipe), which is never used unless named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DeviceId {
     /// Kind of hardware.
     pub kind: DeviceKind,
     /// Index among the devices of that kind; `None` selects all of them.
     pub index: Option<u32>,
+    /// The software adapter of its kind (`webgpu:cpu`) rather than hardware.
+    pub software: bool,
 }
 
 impl DeviceId {
+    /// Every device of `kind`.
+    pub fn all_of(kind: DeviceKind) -> Self {
+        DeviceId { kind, index: None, software: false }
+    }
+
+    /// Device `index` of `kind`.
+    pub fn indexed(kind: DeviceKind, index: u32) -> Self {
+        DeviceId { kind, index: Some(index), software: false }
+    }
+
     /// Whether the device with id `entry_id` (of kind `kind`) is the one named here.
     pub fn matches(&self, kind: DeviceKind, entry_id: &str) -> bool {
-        self.kind == kind && (self.index.is_none() || entry_id == self.to_string())
+        self.kind == kind && ((self.index.is_none() && !self.software) || entry_id == self.to_string())
     }
 }
 
 impl fmt::Display for DeviceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.index {
-            Some(index) => write!(f, "{}:{index}", self.kind),
-            None => write!(f, "{}", self.kind),
+        match (self.software, self.index) {
+            (true, _) => write!(f, "{}:cpu", self.kind),
+            (false, Some(index)) => write!(f, "{}:{index}", self.kind),
+            (false, None) => write!(f, "{}", self.kind),
         }
     }
 }
@@ -45,6 +59,9 @@ impl FromStr for DeviceId {
         let given = s.trim().to_ascii_lowercase();
         let unknown =
             || RegistryError::UnknownDevice { given: s.trim().to_string(), valid: DeviceSelection::valid_forms() };
+        if given == "webgpu:cpu" {
+            return Ok(DeviceId { kind: DeviceKind::WebGpu, index: None, software: true });
+        }
         let (name, index) = match given.split_once(':') {
             Some((name, index)) => (name, Some(index.parse::<u32>().map_err(|_| unknown())?)),
             None => (given.as_str(), None),
@@ -53,7 +70,7 @@ impl FromStr for DeviceId {
         if kind == DeviceKind::Cpu && index.is_some() {
             return Err(unknown());
         }
-        Ok(DeviceId { kind, index })
+        Ok(DeviceId { kind, index, software: false })
     }
 }
 
@@ -71,7 +88,7 @@ pub enum DeviceSelection {
 impl DeviceSelection {
     /// The accepted forms, for error messages and help text.
     pub fn valid_forms() -> Vec<String> {
-        ["all", "cpu", "cuda[:N]", "webgpu[:N]", "fpga[:N]"].map(String::from).to_vec()
+        ["all", "cpu", "cuda[:N]", "webgpu[:N]", "webgpu:cpu", "fpga[:N]"].map(String::from).to_vec()
     }
 
     /// Whether any device of `kind` is selected.
@@ -79,6 +96,23 @@ impl DeviceSelection {
         match self {
             DeviceSelection::All => true,
             DeviceSelection::Only(ids) => ids.iter().any(|id| id.kind == kind),
+        }
+    }
+
+    /// Whether a software adapter of `kind` is named (`webgpu:cpu`).
+    pub fn asks_software(&self, kind: DeviceKind) -> bool {
+        match self {
+            DeviceSelection::All => false,
+            DeviceSelection::Only(ids) => ids.iter().any(|id| id.kind == kind && id.software),
+        }
+    }
+
+    /// Whether hardware devices of `kind` are wanted (everything, or an id that is not a
+    /// software adapter).
+    pub fn asks_hardware(&self, kind: DeviceKind) -> bool {
+        match self {
+            DeviceSelection::All => true,
+            DeviceSelection::Only(ids) => ids.iter().any(|id| id.kind == kind && !id.software),
         }
     }
 
@@ -95,7 +129,7 @@ impl DeviceSelection {
     pub(super) fn entries_for(&self, kind: DeviceKind, outcome: ProbeOutcome) -> Vec<DeviceEntry> {
         let absent = |id: String, reason: String| DeviceEntry { id, kind, status: DeviceStatus::Absent { reason } };
         let requested: Vec<DeviceId> = match self {
-            DeviceSelection::All => vec![DeviceId { kind, index: None }],
+            DeviceSelection::All => vec![DeviceId::all_of(kind)],
             DeviceSelection::Only(ids) => ids.iter().filter(|id| id.kind == kind).copied().collect(),
         };
         match outcome {
@@ -111,7 +145,7 @@ impl DeviceSelection {
                     .filter(|b| self.selects(kind, &b.info().id))
                     .map(|b| DeviceEntry { id: b.info().id.clone(), kind, status: DeviceStatus::Available(b) })
                     .collect();
-                for id in requested.iter().filter(|id| id.index.is_some()) {
+                for id in requested.iter().filter(|id| id.index.is_some() || id.software) {
                     let name = id.to_string();
                     if !found.contains(&name) {
                         let reason = format!("no such device; found: {}", found.join(", "));
@@ -173,15 +207,26 @@ mod tests {
         assert_eq!(
             sel,
             DeviceSelection::Only(vec![
-                DeviceId { kind: DeviceKind::Cpu, index: None },
-                DeviceId { kind: DeviceKind::Cuda, index: Some(0) },
-                DeviceId { kind: DeviceKind::WebGpu, index: None },
+                DeviceId::all_of(DeviceKind::Cpu),
+                DeviceId::indexed(DeviceKind::Cuda, 0),
+                DeviceId::all_of(DeviceKind::WebGpu),
             ])
         );
         assert_eq!(sel.to_string(), "cpu,cuda:0,webgpu");
         assert!(sel.selects_kind(DeviceKind::Cuda) && !sel.selects_kind(DeviceKind::Fpga));
         assert!(sel.selects(DeviceKind::Cuda, "cuda:0") && !sel.selects(DeviceKind::Cuda, "cuda:1"));
         assert!(sel.selects(DeviceKind::WebGpu, "webgpu:3"));
+    }
+
+    #[test]
+    fn webgpu_cpu_names_only_the_software_adapter() {
+        let sel: DeviceSelection = "webgpu:cpu".parse().unwrap();
+        assert_eq!(sel.to_string(), "webgpu:cpu");
+        assert!(sel.asks_software(DeviceKind::WebGpu) && !sel.asks_hardware(DeviceKind::WebGpu));
+        assert!(sel.selects(DeviceKind::WebGpu, "webgpu:cpu") && !sel.selects(DeviceKind::WebGpu, "webgpu:0"));
+        let all = DeviceSelection::All;
+        assert!(!all.asks_software(DeviceKind::WebGpu) && all.asks_hardware(DeviceKind::WebGpu));
+        assert!("cuda:cpu".parse::<DeviceSelection>().is_err());
     }
 
     #[test]
