@@ -50,6 +50,7 @@ fn bench_on_webgpu_cpu_verifies_every_op() {
     assert_eq!(results.len(), 3, "{report}");
     for r in results {
         assert_eq!(r["backend"], "webgpu:cpu", "{r}");
-        assert_eq!(r["verified"], "baseline", "{r}");
+        let verified = r["verified"].as_str().unwrap_or_default();
+        assert!(verified.starts_with("baseline"), "{r}");
     }
 }

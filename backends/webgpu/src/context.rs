@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use wgpu::util::DeviceExt;
 use zkaccel_backends::{BackendError, Op, Result};
 
 use crate::shaders::{self, Program};
@@ -31,7 +30,16 @@ pub struct KernelLimits {
     pub max_storage_buffers: u32,
     /// Workgroup shared memory per workgroup, in bytes (at least 16 KiB).
     pub workgroup_storage_bytes: u32,
+    /// Largest MSM chunk, in points, when the driver limits the work of one invocation:
+    /// Mesa's llvmpipe/lavapipe silently cuts every loop of an invocation short after a fixed
+    /// iteration budget (`LP_MAX_TGSI_LOOP_ITERATIONS`), which longer bucket reductions pass
+    /// (wrong sums from 2^16 points up, seen on Mesa 22.3). Chunks of [`SOFTWARE_MSM_CHUNK`]
+    /// points keep every MSM invocation within the sizes the tests check. `None` on GPUs.
+    pub max_msm_chunk_points: Option<usize>,
 }
+
+/// MSM chunk length on CPU software adapters (see [`KernelLimits::max_msm_chunk_points`]).
+pub const SOFTWARE_MSM_CHUNK: usize = 1 << 12;
 
 /// Settings for opening a [`GpuContext`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -100,6 +108,7 @@ impl GpuContext {
             max_workgroups_per_dim: required_limits.max_compute_workgroups_per_dimension,
             max_storage_buffers: required_limits.max_storage_buffers_per_shader_stage,
             workgroup_storage_bytes: required_limits.max_compute_workgroup_storage_size,
+            max_msm_chunk_points: (adapter_info.device_type == wgpu::DeviceType::Cpu).then_some(SOFTWARE_MSM_CHUNK),
         };
         Ok(GpuContext {
             id,
@@ -223,11 +232,22 @@ impl GpuContext {
     }
 
     fn storage_init(&self, label: &str, bytes: &[u8]) -> wgpu::Buffer {
-        self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST;
+        self.buffer_with(label, usage, bytes)
+    }
+
+    /// A buffer holding `bytes` (a multiple of 4 long), filled through the queue. Not
+    /// `create_buffer_init`: that maps the buffer at creation and panics when the device is
+    /// lost, where the queue write reports an error to the scope instead.
+    fn buffer_with(&self, label: &str, usage: wgpu::BufferUsages, bytes: &[u8]) -> wgpu::Buffer {
+        let buffer = self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
-            contents: bytes,
-            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC | wgpu::BufferUsages::COPY_DST,
-        })
+            size: bytes.len() as u64,
+            usage: usage | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        self.queue.write_buffer(&buffer, 0, bytes);
+        buffer
     }
 
     /// A zero-filled storage buffer of `size` bytes (rounded up to 16).
@@ -279,11 +299,7 @@ impl GpuContext {
         let mut words = [0u32; PARAM_WORDS];
         words[..params.len()].copy_from_slice(params);
         let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-        let uniform = self.device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
-            label: Some("params"),
-            contents: &bytes,
-            usage: wgpu::BufferUsages::UNIFORM,
-        });
+        let uniform = self.buffer_with("params", wgpu::BufferUsages::UNIFORM, &bytes);
         let layout = pipeline.get_bind_group_layout(0);
         let mut entries = vec![wgpu::BindGroupEntry { binding: 0, resource: uniform.as_entire_binding() }];
         entries.extend(

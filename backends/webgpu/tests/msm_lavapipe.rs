@@ -163,3 +163,19 @@ fn engine_and_resident_bases_are_send_and_sync() {
     assert_send_sync::<MsmEngine>();
     assert_send_sync::<zkaccel_webgpu::msm::ResidentBases>();
 }
+
+/// Above one chunk: 2^16 random points (16 chunks of 4096 on a software adapter, whose loop
+/// budget per invocation longer reductions would pass) and 2^14 equal scalars.
+#[test]
+fn large_msms_run_in_chunks_the_adapter_can_run() {
+    let Some(ctx) = context("large_msms_run_in_chunks_the_adapter_can_run") else { return };
+    if ctx.adapter_info().device_type == wgpu::DeviceType::Cpu {
+        assert_eq!(ctx.limits().max_msm_chunk_points, Some(zkaccel_webgpu::context::SOFTWARE_MSM_CHUNK));
+    }
+    let engine = MsmEngine::new(ctx);
+    let n = 1 << 16;
+    let bases = random_bases(n, 40);
+    check(&engine, &bases, &random_scalars(n, 41), "2^16 random points");
+    let scalar = random_scalars(1, 42)[0];
+    check(&engine, &bases[..1 << 14], &vec![scalar; 1 << 14], "2^14 equal scalars");
+}

@@ -95,13 +95,15 @@ fn gib(bytes: u64) -> String {
 
 fn listing(entries: &[DeviceEntry]) -> String {
     let mut out = String::new();
+    let width = entries.iter().map(|e| e.id.len()).max().unwrap_or(0).max(8);
+    let indent = " ".repeat(width + 1);
     for entry in entries {
         match &entry.status {
             DeviceStatus::Available(backend) => {
                 let info = backend.info();
-                out.push_str(&format!("{:<8} available  {} ({})\n", entry.id, info.name, entry.kind));
+                out.push_str(&format!("{:<width$} available  {} ({})\n", entry.id, info.name, entry.kind));
                 out.push_str(&format!(
-                    "         memory {}, {} compute units\n",
+                    "{indent}memory {}, {} compute units\n",
                     gib(info.memory_bytes),
                     info.compute_units
                 ));
@@ -112,9 +114,9 @@ fn listing(entries: &[DeviceEntry]) -> String {
                         None => format!("{} unsupported", op.name()),
                     })
                     .collect();
-                out.push_str(&format!("         ops: {}\n", ops.join(", ")));
+                out.push_str(&format!("{indent}ops: {}\n", ops.join(", ")));
             }
-            DeviceStatus::Absent { reason } => out.push_str(&format!("{:<8} absent     {reason}\n", entry.id)),
+            DeviceStatus::Absent { reason } => out.push_str(&format!("{:<width$} absent     {reason}\n", entry.id)),
         }
     }
     out

@@ -133,7 +133,10 @@ impl MsmEngine {
         while pos < range.end {
             let buffer = pos / bases.per_buffer;
             let offset = pos % bases.per_buffer;
-            let len = (range.end - pos).min(bases.per_buffer - offset).min(max_chunk_points(max_binding));
+            let len = (range.end - pos)
+                .min(bases.per_buffer - offset)
+                .min(max_chunk_points(max_binding))
+                .min(self.ctx.limits().max_msm_chunk_points.unwrap_or(usize::MAX));
             let chunk_scalars = &scalars[pos - range.start..pos - range.start + len];
             let plan = Plan::new(len, max_binding)?;
             let base_buf = bases.buffers.get(buffer).ok_or_else(|| {
