@@ -3,8 +3,8 @@
 // the width the 2023 WebGPU MSM competition found fastest on Apple GPUs.
 //
 // 13-bit variant: 20 limbs of 13 bits (260 bits), Montgomery R = 2^260. A 13x13-bit product
-// is below 2^26, so the product columns are accumulated without carries (at most 40 products
-// per column, below 2^32) and carried once per reduction step. The header appends FIELD13_P
+// is below 2^26, so columns accumulate products without carry propagation; one carry pass
+// at the end. The header appends FIELD13_P
 // (p in 13-bit limbs) and FIELD13_INV (-p^-1 mod 2^13), computed from arkworks' modulus.
 
 alias Fe13 = array<u32, 20>;
@@ -15,24 +15,30 @@ fn fe13_mul(a: Fe13, b: Fe13) -> Fe13 {
     var x = a;
     var y = b;
     var p = FIELD13_P;
-    var t: array<u32, 41>;
+    // CIOS with lazy carries: each step adds at most two 26-bit products to every column and a
+    // column lives for at most 20 steps, so no column passes 2^32 before the final carry pass.
+    var t: array<u32, 20>;
     for (var i = 0u; i < 20u; i++) {
+        let yi = y[i];
         for (var j = 0u; j < 20u; j++) {
-            t[i + j] += x[i] * y[j];
+            t[j] += x[j] * yi;
         }
-    }
-    for (var i = 0u; i < 20u; i++) {
-        let m = (t[i] * FIELD13_INV) & MASK13;
+        let m = (t[0] * FIELD13_INV) & MASK13;
         for (var j = 0u; j < 20u; j++) {
-            t[i + j] += m * p[j];
+            t[j] += m * p[j];
         }
-        // t[i] is now a multiple of 2^13: move it up.
-        t[i + 1u] += t[i] >> 13u;
+        // t[0] is now a multiple of 2^13: shift the columns down one limb.
+        let carry = t[0] >> 13u;
+        for (var j = 0u; j < 19u; j++) {
+            t[j] = t[j + 1u];
+        }
+        t[0] += carry;
+        t[19] = 0u;
     }
     var r: Fe13;
     var carry = 0u;
     for (var i = 0u; i < 20u; i++) {
-        let s = t[20u + i] + carry;
+        let s = t[i] + carry;
         r[i] = s & MASK13;
         carry = s >> 13u;
     }
