@@ -71,7 +71,7 @@ impl std::fmt::Debug for WebGpuBackend {
 impl WebGpuBackend {
     /// Opens `adapter` as device `id` (e.g. "webgpu:0") and starts a backend on it.
     pub fn open(adapter: &wgpu::Adapter, id: String, config: WebGpuConfig) -> Result<Self> {
-        let options = ContextOptions { max_binding_bytes: config.max_binding_bytes };
+        let options = ContextOptions { max_binding_bytes: config.max_binding_bytes, ..Default::default() };
         let ctx = GpuContext::open(adapter, id, options)?;
         Self::new(Arc::new(ctx), config)
     }

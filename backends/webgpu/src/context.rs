@@ -47,6 +47,10 @@ pub struct ContextOptions {
     /// Caps [`KernelLimits::max_binding_bytes`] below the device's own limit (tests use a few
     /// KiB to exercise chunking). `None` uses the device's limit.
     pub max_binding_bytes: Option<u64>,
+    /// Caps [`KernelLimits::max_workgroups_per_dim`] (tests use 3, so every dispatch of more
+    /// than 3 workgroups is spread over x and y as large inputs are on real devices). `None`
+    /// uses the device's limit.
+    pub max_workgroups_per_dim: Option<u32>,
 }
 
 /// A wgpu device with its queue, limits and compiled pipelines. Shared by the engines of one
@@ -105,7 +109,11 @@ impl GpuContext {
         let limits = KernelLimits {
             max_binding_bytes: options.max_binding_bytes.map_or(device_binding, |cap| cap.min(device_binding)),
             device_max_binding_bytes: device_binding,
-            max_workgroups_per_dim: required_limits.max_compute_workgroups_per_dimension,
+            max_workgroups_per_dim: options
+                .max_workgroups_per_dim
+                .map_or(required_limits.max_compute_workgroups_per_dimension, |cap| {
+                    cap.clamp(1, required_limits.max_compute_workgroups_per_dimension)
+                }),
             max_storage_buffers: required_limits.max_storage_buffers_per_shader_stage,
             workgroup_storage_bytes: required_limits.max_compute_workgroup_storage_size,
             max_msm_chunk_points: (adapter_info.device_type == wgpu::DeviceType::Cpu).then_some(SOFTWARE_MSM_CHUNK),

@@ -117,7 +117,7 @@ fn all_scalars_equal_fill_one_huge_bucket() {
 
 #[test]
 fn chunks_under_a_small_binding_limit() {
-    let ctx = match open_test_context(ContextOptions { max_binding_bytes: Some(16 << 10) }) {
+    let ctx = match open_test_context(ContextOptions { max_binding_bytes: Some(16 << 10), ..Default::default() }) {
         Ok(ctx) => ctx,
         Err(reason) => return report_skip("chunks_under_a_small_binding_limit", &reason),
     };

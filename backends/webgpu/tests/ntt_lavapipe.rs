@@ -77,7 +77,7 @@ fn context(name: &str) -> Option<Arc<GpuContext>> {
 
 /// A context whose bindings hold at most `max_binding_bytes`.
 fn narrow_context(name: &str, max_binding_bytes: u64) -> Option<Arc<GpuContext>> {
-    match open_test_context(ContextOptions { max_binding_bytes: Some(max_binding_bytes) }) {
+    match open_test_context(ContextOptions { max_binding_bytes: Some(max_binding_bytes), ..Default::default() }) {
         Ok(ctx) => Some(ctx),
         Err(reason) => {
             report_skip(name, &reason);

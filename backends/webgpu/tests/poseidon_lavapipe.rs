@@ -99,7 +99,7 @@ const SMALL_CAP: u64 = 16 << 10;
 
 #[test]
 fn chunked_batches_and_trees_match_cpu() {
-    let ctx = match open_test_context(ContextOptions { max_binding_bytes: Some(SMALL_CAP) }) {
+    let ctx = match open_test_context(ContextOptions { max_binding_bytes: Some(SMALL_CAP), ..Default::default() }) {
         Ok(ctx) => ctx,
         Err(reason) => return report_skip("chunked_batches_and_trees_match_cpu", &reason),
     };
