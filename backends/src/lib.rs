@@ -21,6 +21,7 @@
 //! assert_eq!(sum, g * Fr::from(5u64));
 //! ```
 
+pub mod accelerator;
 mod backend;
 pub mod device_layout;
 mod error;

@@ -1,15 +1,12 @@
 //! [`CudaBackend`]: the [`Backend`] implementation on one GPU (or its emulation).
 
-use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ff::Zero;
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use zkaccel_backends::accelerator::{AcceleratorFront, G1Engines};
 use zkaccel_backends::{
-    validate, Backend, BackendError, BasesGroup, BasesHandle, DeviceInfo, DeviceKind, MerkleOutput, MerkleTree,
-    NttConfig, Op, OpLimit, Result,
+    validate, BackendError, DeviceInfo, DeviceKind, MerkleOutput, MerkleTree, NttConfig, Op, OpLimit, Result,
 };
 
 use crate::device::GpuDevice;
@@ -47,30 +44,65 @@ impl Default for CudaConfig {
     }
 }
 
-/// Resident G1 bases: the MSM engine's id for them and their length.
-#[derive(Debug, Clone, Copy)]
-struct Resident {
-    engine_id: u64,
-    len: usize,
-}
-
 /// The CUDA backend: G1 MSM, NTT, Poseidon and Merkle trees on one [`GpuDevice`].
 ///
 /// G2 MSM is not offered (it answers `Unsupported`), so the host runs it on the CPU.
 pub struct CudaBackend {
     device: Arc<dyn GpuDevice>,
-    info: DeviceInfo,
     config: CudaConfig,
+    front: AcceleratorFront<Engines>,
+}
+
+zkaccel_backends::delegate_backend!(CudaBackend, front);
+
+/// The three engines on one device.
+struct Engines {
     msm: MsmEngine,
     ntt: NttEngine,
     poseidon: PoseidonEngine,
-    resident: RwLock<HashMap<u64, Resident>>,
-    next_handle: AtomicU64,
+}
+
+impl G1Engines for Engines {
+    /// The MSM engine's id for the bases.
+    type Bases = u64;
+
+    fn msm_g1(&self, bases: &[G1Affine], scalars: &[Fr]) -> Result<G1Projective> {
+        self.msm.msm_g1(bases, scalars)
+    }
+
+    fn load_bases_g1(&self, bases: Arc<[G1Affine]>) -> Result<u64> {
+        self.msm.load_bases(bases)
+    }
+
+    fn unload_bases_g1(&self, id: &u64) -> Result<()> {
+        self.msm.unload_bases(*id)
+    }
+
+    fn msm_g1_resident(&self, id: &u64, range: Range<usize>, scalars: &[Fr]) -> Result<G1Projective> {
+        self.msm.msm_resident(*id, range, scalars)
+    }
+
+    fn ntt(&self, data: &mut [Fr], config: NttConfig) -> Result<()> {
+        self.ntt.ntt(data, config)
+    }
+
+    fn ntt_batch(&self, data: &mut [Fr], ntt_len: usize, config: NttConfig) -> Result<()> {
+        self.ntt.ntt_batch(data, ntt_len, config)
+    }
+
+    fn poseidon_hash_batch(&self, inputs: &[Fr], arity: usize) -> Result<Vec<Fr>> {
+        self.poseidon.hash_batch(inputs, arity)
+    }
+
+    fn merkle_tree(&self, leaves: &[Fr], output: MerkleOutput) -> Result<MerkleTree> {
+        self.poseidon.merkle_tree(leaves, output)
+    }
 }
 
 impl std::fmt::Debug for CudaBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CudaBackend").field("info", &self.info).field("config", &self.config).finish()
+        use zkaccel_backends::Backend;
+        f.debug_struct("CudaBackend").field("info", self.info()).field("config", &self.config).finish()
     }
 }
 
@@ -102,19 +134,16 @@ impl CudaBackend {
                 OpLimit { op: Op::ResidentBases, max_size: config.max_msm_len },
             ],
         };
-        Ok(CudaBackend {
+        let engines = Engines {
             msm: MsmEngine::with_options(
                 device.clone(),
                 MsmOptions { precompute_factor: config.msm_precompute_factor },
             ),
             ntt: NttEngine::new(device.clone()),
             poseidon: PoseidonEngine::new(device.clone()),
-            device,
-            info,
-            config,
-            resident: RwLock::new(HashMap::new()),
-            next_handle: AtomicU64::new(1),
-        })
+        };
+        let front = AcceleratorFront::new(info, engines, "the CUDA backend has no G2 kernels; run G2 MSMs on the CPU");
+        Ok(CudaBackend { device, config, front })
     }
 
     /// The settings this backend was built with.
@@ -125,138 +154,5 @@ impl CudaBackend {
     /// The device the backend runs on.
     pub fn device(&self) -> &Arc<dyn GpuDevice> {
         &self.device
-    }
-
-    fn resident(&self, handle: &BasesHandle) -> Result<Resident> {
-        let guard = self.resident.read().unwrap_or_else(|e| e.into_inner());
-        guard
-            .get(&handle.id)
-            .copied()
-            .ok_or(BackendError::UnknownHandle { handle: handle.id, device: self.info.id.clone() })
-    }
-
-    /// Names this device and `op` in errors the engines raise without knowing them.
-    fn attribute(&self, op: Op) -> impl Fn(BackendError) -> BackendError + '_ {
-        move |e| match e {
-            BackendError::OutOfMemory { needed_bytes, available_bytes, .. } => {
-                BackendError::OutOfMemory { device: self.info.id.clone(), op, needed_bytes, available_bytes }
-            }
-            BackendError::DeviceLost { reason, .. } => {
-                BackendError::DeviceLost { device: self.info.id.clone(), reason }
-            }
-            BackendError::Unsupported { op, reason, .. } => {
-                BackendError::Unsupported { op, device: self.info.id.clone(), reason }
-            }
-            other => other,
-        }
-    }
-
-    fn g2_unsupported(&self) -> BackendError {
-        BackendError::Unsupported {
-            op: Op::MsmG2,
-            device: self.info.id.clone(),
-            reason: "the CUDA backend has no G2 kernels; run G2 MSMs on the CPU".into(),
-        }
-    }
-}
-
-impl Backend for CudaBackend {
-    fn info(&self) -> &DeviceInfo {
-        &self.info
-    }
-
-    fn msm_g1(&self, bases: &[G1Affine], scalars: &[Fr]) -> Result<G1Projective> {
-        validate::msm(&self.info, Op::MsmG1, bases.len(), scalars.len())?;
-        if scalars.is_empty() {
-            return Ok(G1Projective::zero());
-        }
-        self.msm.msm_g1(bases, scalars).map_err(self.attribute(Op::MsmG1))
-    }
-
-    fn msm_g2(&self, bases: &[G2Affine], scalars: &[Fr]) -> Result<G2Projective> {
-        validate::msm(&self.info, Op::MsmG2, bases.len(), scalars.len())?;
-        // Only reached if a future configuration lists G2; there are no G2 kernels.
-        Err(self.g2_unsupported())
-    }
-
-    fn load_bases_g1(&self, bases: Arc<[G1Affine]>) -> Result<BasesHandle> {
-        validate::load_bases(&self.info, BasesGroup::G1, bases.len())?;
-        let len = bases.len();
-        let engine_id = self.msm.load_bases(bases).map_err(self.attribute(Op::ResidentBases))?;
-        let handle = BasesHandle { id: self.next_handle.fetch_add(1, Ordering::Relaxed), group: BasesGroup::G1, len };
-        self.resident.write().unwrap_or_else(|e| e.into_inner()).insert(handle.id, Resident { engine_id, len });
-        Ok(handle)
-    }
-
-    fn load_bases_g2(&self, bases: Arc<[G2Affine]>) -> Result<BasesHandle> {
-        validate::load_bases(&self.info, BasesGroup::G2, bases.len())?;
-        Err(self.g2_unsupported())
-    }
-
-    fn unload_bases(&self, handle: BasesHandle) -> Result<()> {
-        let removed = match handle.group {
-            BasesGroup::G1 => self.resident.write().unwrap_or_else(|e| e.into_inner()).remove(&handle.id),
-            BasesGroup::G2 => None,
-        };
-        match removed {
-            Some(resident) => self.msm.unload_bases(resident.engine_id).map_err(self.attribute(Op::ResidentBases)),
-            None => Err(BackendError::UnknownHandle { handle: handle.id, device: self.info.id.clone() }),
-        }
-    }
-
-    fn msm_g1_resident(&self, handle: BasesHandle, range: Range<usize>, scalars: &[Fr]) -> Result<G1Projective> {
-        if handle.group != BasesGroup::G1 {
-            // Never issued by this backend (no G2 bases are ever loaded).
-            return Err(BackendError::UnknownHandle { handle: handle.id, device: self.info.id.clone() });
-        }
-        let resident = self.resident(&handle)?;
-        let handle = BasesHandle { len: resident.len, ..handle };
-        validate::msm_resident(&self.info, &handle, BasesGroup::G1, &range, scalars.len())?;
-        if scalars.is_empty() {
-            return Ok(G1Projective::zero());
-        }
-        self.msm.msm_resident(resident.engine_id, range, scalars).map_err(self.attribute(Op::MsmG1))
-    }
-
-    fn msm_g2_resident(&self, handle: BasesHandle, _range: Range<usize>, _scalars: &[Fr]) -> Result<G2Projective> {
-        if handle.group == BasesGroup::G2 {
-            // No G2 bases are ever loaded here, so no G2 handle is ours.
-            return Err(BackendError::UnknownHandle { handle: handle.id, device: self.info.id.clone() });
-        }
-        Err(self.g2_unsupported())
-    }
-
-    fn ntt(&self, data: &mut [Fr], config: NttConfig) -> Result<()> {
-        validate::ntt_len(&self.info, data.len(), config.coset)?;
-        if data.len() <= 1 {
-            // A one-point domain maps a0 to a0 in either direction, on any coset.
-            return Ok(());
-        }
-        self.ntt.ntt(data, config).map_err(self.attribute(Op::Ntt))
-    }
-
-    fn ntt_batch(&self, data: &mut [Fr], ntt_len: usize, config: NttConfig) -> Result<()> {
-        validate::ntt_batch(&self.info, data.len(), ntt_len, config.coset)?;
-        if data.is_empty() || ntt_len == 1 {
-            return Ok(());
-        }
-        self.ntt.ntt_batch(data, ntt_len, config).map_err(self.attribute(Op::Ntt))
-    }
-
-    fn poseidon_hash_batch(&self, inputs: &[Fr], arity: usize) -> Result<Vec<Fr>> {
-        let count = validate::poseidon(&self.info, inputs.len(), arity)?;
-        if count == 0 {
-            return Ok(Vec::new());
-        }
-        self.poseidon.hash_batch(inputs, arity).map_err(self.attribute(Op::Poseidon))
-    }
-
-    fn merkle_tree(&self, leaves: &[Fr], output: MerkleOutput) -> Result<MerkleTree> {
-        validate::merkle(&self.info, leaves.len())?;
-        if leaves.len() == 1 {
-            let levels = if output == MerkleOutput::AllLevels { vec![leaves.to_vec()] } else { Vec::new() };
-            return Ok(MerkleTree { root: leaves[0], levels });
-        }
-        self.poseidon.merkle_tree(leaves, output).map_err(self.attribute(Op::MerkleTree))
     }
 }

@@ -1,16 +1,11 @@
 //! [`WebGpuBackend`]: the [`Backend`] implementation on one wgpu adapter.
 
-use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
-use ark_ff::Zero;
-use zkaccel_backends::{
-    validate, Backend, BackendError, BasesGroup, BasesHandle, DeviceInfo, DeviceKind, MerkleOutput, MerkleTree,
-    NttConfig, Op, OpLimit, Result,
-};
+use ark_bn254::{Fr, G1Affine, G1Projective};
+use zkaccel_backends::accelerator::{AcceleratorFront, G1Engines};
+use zkaccel_backends::{validate, DeviceInfo, DeviceKind, MerkleOutput, MerkleTree, NttConfig, Op, OpLimit, Result};
 
 use crate::adapter;
 use crate::context::{ContextOptions, GpuContext};
@@ -53,18 +48,60 @@ impl Default for WebGpuConfig {
 /// G2 MSM is not offered (it answers `Unsupported`), so the host runs it on the CPU.
 pub struct WebGpuBackend {
     ctx: Arc<GpuContext>,
-    info: DeviceInfo,
     config: WebGpuConfig,
+    front: AcceleratorFront<Engines>,
+}
+
+zkaccel_backends::delegate_backend!(WebGpuBackend, front);
+
+/// The three engines on one context.
+struct Engines {
     msm: MsmEngine,
     ntt: NttEngine,
     poseidon: PoseidonEngine,
-    resident: RwLock<HashMap<u64, Arc<ResidentBases>>>,
-    next_handle: AtomicU64,
+}
+
+impl G1Engines for Engines {
+    type Bases = ResidentBases;
+
+    fn msm_g1(&self, bases: &[G1Affine], scalars: &[Fr]) -> Result<G1Projective> {
+        self.msm.msm_g1(bases, scalars)
+    }
+
+    fn load_bases_g1(&self, bases: Arc<[G1Affine]>) -> Result<ResidentBases> {
+        self.msm.load_bases(&bases)
+    }
+
+    fn unload_bases_g1(&self, _bases: &ResidentBases) -> Result<()> {
+        // The buffers are freed when the last MSM still using them drops its reference.
+        Ok(())
+    }
+
+    fn msm_g1_resident(&self, bases: &ResidentBases, range: Range<usize>, scalars: &[Fr]) -> Result<G1Projective> {
+        self.msm.msm_resident(bases, range, scalars)
+    }
+
+    fn ntt(&self, data: &mut [Fr], config: NttConfig) -> Result<()> {
+        self.ntt.ntt(data, config)
+    }
+
+    fn ntt_batch(&self, data: &mut [Fr], ntt_len: usize, config: NttConfig) -> Result<()> {
+        self.ntt.ntt_batch(data, ntt_len, config)
+    }
+
+    fn poseidon_hash_batch(&self, inputs: &[Fr], arity: usize) -> Result<Vec<Fr>> {
+        self.poseidon.hash_batch(inputs, arity)
+    }
+
+    fn merkle_tree(&self, leaves: &[Fr], output: MerkleOutput) -> Result<MerkleTree> {
+        self.poseidon.merkle_tree(leaves, output)
+    }
 }
 
 impl std::fmt::Debug for WebGpuBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebGpuBackend").field("info", &self.info).field("config", &self.config).finish()
+        use zkaccel_backends::Backend;
+        f.debug_struct("WebGpuBackend").field("info", self.info()).field("config", &self.config).finish()
     }
 }
 
@@ -83,11 +120,10 @@ impl WebGpuBackend {
             crate::selftest::run(&ctx)?;
         }
         let max_ntt = 1usize << config.max_log_ntt.min(validate::MAX_LOG_NTT);
-        let adapter_info = ctx.adapter_info();
         let info = DeviceInfo {
             id: ctx.id().to_string(),
             kind: DeviceKind::WebGpu,
-            name: adapter::describe(adapter_info),
+            name: adapter::describe(ctx.adapter_info()),
             // WebGPU does not report device memory; this is the largest buffer it accepts.
             memory_bytes: ctx.device().limits().max_buffer_size,
             compute_units: 1,
@@ -99,16 +135,14 @@ impl WebGpuBackend {
                 OpLimit { op: Op::ResidentBases, max_size: config.max_msm_len },
             ],
         };
-        Ok(WebGpuBackend {
+        let engines = Engines {
             msm: MsmEngine::new(ctx.clone()),
             ntt: NttEngine::new(ctx.clone()),
             poseidon: PoseidonEngine::new(ctx.clone()),
-            ctx,
-            info,
-            config,
-            resident: RwLock::new(HashMap::new()),
-            next_handle: AtomicU64::new(1),
-        })
+        };
+        let front =
+            AcceleratorFront::new(info, engines, "the WebGPU backend has no G2 kernels; run G2 MSMs on the CPU");
+        Ok(WebGpuBackend { ctx, config, front })
     }
 
     /// The settings this backend was built with.
@@ -124,130 +158,5 @@ impl WebGpuBackend {
     /// Whether this backend runs on a CPU software adapter (lavapipe, WARP).
     pub fn is_software(&self) -> bool {
         self.ctx.adapter_info().device_type == wgpu::DeviceType::Cpu
-    }
-
-    fn resident(&self, handle: &BasesHandle) -> Result<Arc<ResidentBases>> {
-        let guard = self.resident.read().unwrap_or_else(|e| e.into_inner());
-        guard
-            .get(&handle.id)
-            .cloned()
-            .ok_or(BackendError::UnknownHandle { handle: handle.id, device: self.info.id.clone() })
-    }
-
-    /// Names `op` in out-of-memory errors the engines raise.
-    fn attribute(&self, op: Op) -> impl Fn(BackendError) -> BackendError + '_ {
-        move |e| match e {
-            BackendError::OutOfMemory { needed_bytes, available_bytes, .. } => {
-                BackendError::OutOfMemory { device: self.info.id.clone(), op, needed_bytes, available_bytes }
-            }
-            other => other,
-        }
-    }
-
-    fn g2_unsupported(&self) -> BackendError {
-        BackendError::Unsupported {
-            op: Op::MsmG2,
-            device: self.info.id.clone(),
-            reason: "the WebGPU backend has no G2 kernels; run G2 MSMs on the CPU".into(),
-        }
-    }
-}
-
-impl Backend for WebGpuBackend {
-    fn info(&self) -> &DeviceInfo {
-        &self.info
-    }
-
-    fn msm_g1(&self, bases: &[G1Affine], scalars: &[Fr]) -> Result<G1Projective> {
-        validate::msm(&self.info, Op::MsmG1, bases.len(), scalars.len())?;
-        if scalars.is_empty() {
-            return Ok(G1Projective::zero());
-        }
-        self.msm.msm_g1(bases, scalars).map_err(self.attribute(Op::MsmG1))
-    }
-
-    fn msm_g2(&self, bases: &[G2Affine], scalars: &[Fr]) -> Result<G2Projective> {
-        validate::msm(&self.info, Op::MsmG2, bases.len(), scalars.len())?;
-        Err(self.g2_unsupported())
-    }
-
-    fn load_bases_g1(&self, bases: Arc<[G1Affine]>) -> Result<BasesHandle> {
-        validate::load_bases(&self.info, BasesGroup::G1, bases.len())?;
-        let len = bases.len();
-        let resident = self.msm.load_bases(&bases).map_err(self.attribute(Op::ResidentBases))?;
-        let handle = BasesHandle { id: self.next_handle.fetch_add(1, Ordering::Relaxed), group: BasesGroup::G1, len };
-        self.resident.write().unwrap_or_else(|e| e.into_inner()).insert(handle.id, Arc::new(resident));
-        Ok(handle)
-    }
-
-    fn load_bases_g2(&self, bases: Arc<[G2Affine]>) -> Result<BasesHandle> {
-        validate::load_bases(&self.info, BasesGroup::G2, bases.len())?;
-        Err(self.g2_unsupported())
-    }
-
-    fn unload_bases(&self, handle: BasesHandle) -> Result<()> {
-        let removed = match handle.group {
-            BasesGroup::G1 => self.resident.write().unwrap_or_else(|e| e.into_inner()).remove(&handle.id),
-            BasesGroup::G2 => None,
-        };
-        match removed {
-            // The buffers are freed when the last MSM still using them ends.
-            Some(_) => Ok(()),
-            None => Err(BackendError::UnknownHandle { handle: handle.id, device: self.info.id.clone() }),
-        }
-    }
-
-    fn msm_g1_resident(&self, handle: BasesHandle, range: Range<usize>, scalars: &[Fr]) -> Result<G1Projective> {
-        if handle.group != BasesGroup::G1 {
-            return Err(BackendError::UnknownHandle { handle: handle.id, device: self.info.id.clone() });
-        }
-        let resident = self.resident(&handle)?;
-        let handle = BasesHandle { len: resident.len(), ..handle };
-        validate::msm_resident(&self.info, &handle, BasesGroup::G1, &range, scalars.len())?;
-        if scalars.is_empty() {
-            return Ok(G1Projective::zero());
-        }
-        self.msm.msm_resident(&resident, range, scalars).map_err(self.attribute(Op::MsmG1))
-    }
-
-    fn msm_g2_resident(&self, handle: BasesHandle, _range: Range<usize>, _scalars: &[Fr]) -> Result<G2Projective> {
-        if handle.group == BasesGroup::G2 {
-            return Err(BackendError::UnknownHandle { handle: handle.id, device: self.info.id.clone() });
-        }
-        Err(self.g2_unsupported())
-    }
-
-    fn ntt(&self, data: &mut [Fr], config: NttConfig) -> Result<()> {
-        validate::ntt_len(&self.info, data.len(), config.coset)?;
-        if data.len() <= 1 {
-            // A one-point domain maps a0 to a0 in either direction, on any coset.
-            return Ok(());
-        }
-        self.ntt.ntt(data, config).map_err(self.attribute(Op::Ntt))
-    }
-
-    fn ntt_batch(&self, data: &mut [Fr], ntt_len: usize, config: NttConfig) -> Result<()> {
-        validate::ntt_batch(&self.info, data.len(), ntt_len, config.coset)?;
-        if data.is_empty() || ntt_len == 1 {
-            return Ok(());
-        }
-        self.ntt.ntt_batch(data, ntt_len, config).map_err(self.attribute(Op::Ntt))
-    }
-
-    fn poseidon_hash_batch(&self, inputs: &[Fr], arity: usize) -> Result<Vec<Fr>> {
-        let count = validate::poseidon(&self.info, inputs.len(), arity)?;
-        if count == 0 {
-            return Ok(Vec::new());
-        }
-        self.poseidon.hash_batch(inputs, arity).map_err(self.attribute(Op::Poseidon))
-    }
-
-    fn merkle_tree(&self, leaves: &[Fr], output: MerkleOutput) -> Result<MerkleTree> {
-        validate::merkle(&self.info, leaves.len())?;
-        if leaves.len() == 1 {
-            let levels = if output == MerkleOutput::AllLevels { vec![leaves.to_vec()] } else { Vec::new() };
-            return Ok(MerkleTree { root: leaves[0], levels });
-        }
-        self.poseidon.merkle_tree(leaves, output).map_err(self.attribute(Op::MerkleTree))
     }
 }
