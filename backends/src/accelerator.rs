@@ -12,7 +12,7 @@ use ark_bn254::{Fr, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ff::Zero;
 
 use crate::error::{BackendError, Result};
-use crate::types::{BasesGroup, BasesHandle, DeviceInfo, MerkleOutput, MerkleTree, NttConfig, Op};
+use crate::types::{BasesGroup, BasesHandle, DeviceInfo, MerkleOutput, MerkleTree, NttConfig, Op, OpLimit};
 use crate::{validate, Backend};
 
 /// A device's workloads, called only with validated, non-trivial input: MSMs of at least one
@@ -38,6 +38,19 @@ pub trait G1Engines: Send + Sync {
     fn poseidon_hash_batch(&self, inputs: &[Fr], arity: usize) -> Result<Vec<Fr>>;
     /// A Poseidon Merkle tree.
     fn merkle_tree(&self, leaves: &[Fr], output: MerkleOutput) -> Result<MerkleTree>;
+}
+
+/// The capability list of a device with [`G1Engines`]: G1 MSMs and resident bases up to
+/// `max_msm_len` points, NTTs up to 2^`max_log_ntt` (at most Fr's 2-adicity), Poseidon batches
+/// and Merkle trees up to `max_hashes`. No G2.
+pub fn g1_capabilities(max_msm_len: usize, max_log_ntt: u32, max_hashes: usize) -> Vec<OpLimit> {
+    vec![
+        OpLimit { op: Op::MsmG1, max_size: max_msm_len },
+        OpLimit { op: Op::Ntt, max_size: 1usize << max_log_ntt.min(validate::MAX_LOG_NTT) },
+        OpLimit { op: Op::Poseidon, max_size: max_hashes },
+        OpLimit { op: Op::MerkleTree, max_size: max_hashes },
+        OpLimit { op: Op::ResidentBases, max_size: max_msm_len },
+    ]
 }
 
 /// Resident bases with the length their handle was issued for.

@@ -27,11 +27,10 @@ struct Params {
 @group(0) @binding(2) var<storage, read> aux: array<Words>;
 
 // Tiles: 512 points * 32 bytes = 16 KiB (WebGPU's guaranteed minimum) or 1024 points = 32 KiB
-// where the device allows it. Each entry point uses only its own array.
+// where the device allows it. The tile kernels are instantiated from ntt_tile.wgsl, once per
+// size, each with its own workgroup array.
 const NTT_TILE_THREADS: u32 = 256u;
 
-var<workgroup> ntt_tile_512_mem: array<Words, 512>;
-var<workgroup> ntt_tile_1024_mem: array<Words, 1024>;
 
 // The index inside its polynomial whose log_n-bit reverse is `local`.
 fn ntt_reverse(local: u32) -> u32 {
@@ -83,80 +82,6 @@ fn ntt_bit_reverse_scale(@builtin(global_invocation_id) gid: vec3<u32>, @builtin
         data[j] = fe_to_words(a);
     } else if (local == r) {
         data[i] = fe_to_words(fe_mul(fe_from_words(data[i]), fe_from_words(aux[local & params.mask])));
-    }
-}
-
-// The first params.stage (<= log2(512), <= log_n) stages on tiles of 512 points in
-// workgroup memory. A last partial tile holds whole polynomials (n < 512 then).
-@compute @workgroup_size(NTT_TILE_THREADS)
-fn ntt_tile_512(
-    @builtin(local_invocation_index) lid: u32,
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-    let base = workgroup_linear_id(wid, nwg) * 512u;
-    for (var e = lid; e < 512u; e += NTT_TILE_THREADS) {
-        if (base + e < params.total) {
-            ntt_tile_512_mem[e] = data[base + e];
-        }
-    }
-    workgroupBarrier();
-    for (var s = 0u; s < params.stage; s++) {
-        let m = 1u << s;
-        for (var t = lid; t < 512u / 2u; t += NTT_TILE_THREADS) {
-            let j = t & (m - 1u);
-            let i0 = ((t >> s) << (s + 1u)) | j;
-            let i1 = i0 + m;
-            if (base + i1 < params.total) {
-                let x0 = fe_from_words(ntt_tile_512_mem[i0]);
-                let r = ntt_butterfly_tw(j, s, x0, fe_from_words(ntt_tile_512_mem[i1]));
-                ntt_tile_512_mem[i0] = fe_to_words(r[0]);
-                ntt_tile_512_mem[i1] = fe_to_words(r[1]);
-            }
-        }
-        workgroupBarrier();
-    }
-    for (var e = lid; e < 512u; e += NTT_TILE_THREADS) {
-        if (base + e < params.total) {
-            data[base + e] = ntt_tile_512_mem[e];
-        }
-    }
-}
-
-// The first params.stage (<= log2(1024), <= log_n) stages on tiles of 1024 points in
-// workgroup memory. A last partial tile holds whole polynomials (n < 1024 then).
-@compute @workgroup_size(NTT_TILE_THREADS)
-fn ntt_tile_1024(
-    @builtin(local_invocation_index) lid: u32,
-    @builtin(workgroup_id) wid: vec3<u32>,
-    @builtin(num_workgroups) nwg: vec3<u32>,
-) {
-    let base = workgroup_linear_id(wid, nwg) * 1024u;
-    for (var e = lid; e < 1024u; e += NTT_TILE_THREADS) {
-        if (base + e < params.total) {
-            ntt_tile_1024_mem[e] = data[base + e];
-        }
-    }
-    workgroupBarrier();
-    for (var s = 0u; s < params.stage; s++) {
-        let m = 1u << s;
-        for (var t = lid; t < 1024u / 2u; t += NTT_TILE_THREADS) {
-            let j = t & (m - 1u);
-            let i0 = ((t >> s) << (s + 1u)) | j;
-            let i1 = i0 + m;
-            if (base + i1 < params.total) {
-                let x0 = fe_from_words(ntt_tile_1024_mem[i0]);
-                let r = ntt_butterfly_tw(j, s, x0, fe_from_words(ntt_tile_1024_mem[i1]));
-                ntt_tile_1024_mem[i0] = fe_to_words(r[0]);
-                ntt_tile_1024_mem[i1] = fe_to_words(r[1]);
-            }
-        }
-        workgroupBarrier();
-    }
-    for (var e = lid; e < 1024u; e += NTT_TILE_THREADS) {
-        if (base + e < params.total) {
-            data[base + e] = ntt_tile_1024_mem[e];
-        }
     }
 }
 

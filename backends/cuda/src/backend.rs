@@ -4,10 +4,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use ark_bn254::{Fr, G1Affine, G1Projective};
-use zkaccel_backends::accelerator::{AcceleratorFront, G1Engines};
-use zkaccel_backends::{
-    validate, BackendError, DeviceInfo, DeviceKind, MerkleOutput, MerkleTree, NttConfig, Op, OpLimit, Result,
-};
+use zkaccel_backends::accelerator::{g1_capabilities, AcceleratorFront, G1Engines};
+use zkaccel_backends::{validate, BackendError, DeviceInfo, DeviceKind, MerkleOutput, MerkleTree, NttConfig, Result};
 
 use crate::device::GpuDevice;
 use crate::msm::{MsmEngine, MsmOptions};
@@ -119,20 +117,13 @@ impl CudaBackend {
                 other => other,
             })?;
         }
-        let max_ntt = 1usize << config.max_log_ntt.min(validate::MAX_LOG_NTT);
         let info = DeviceInfo {
             id,
             kind: DeviceKind::Cuda,
             name: device.name(),
             memory_bytes: device.total_memory(),
             compute_units: device.compute_units(),
-            capabilities: vec![
-                OpLimit { op: Op::MsmG1, max_size: config.max_msm_len },
-                OpLimit { op: Op::Ntt, max_size: max_ntt },
-                OpLimit { op: Op::Poseidon, max_size: config.max_hashes },
-                OpLimit { op: Op::MerkleTree, max_size: config.max_hashes },
-                OpLimit { op: Op::ResidentBases, max_size: config.max_msm_len },
-            ],
+            capabilities: g1_capabilities(config.max_msm_len, config.max_log_ntt, config.max_hashes),
         };
         let engines = Engines {
             msm: MsmEngine::with_options(

@@ -4,8 +4,8 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use ark_bn254::{Fr, G1Affine, G1Projective};
-use zkaccel_backends::accelerator::{AcceleratorFront, G1Engines};
-use zkaccel_backends::{validate, DeviceInfo, DeviceKind, MerkleOutput, MerkleTree, NttConfig, Op, OpLimit, Result};
+use zkaccel_backends::accelerator::{g1_capabilities, AcceleratorFront, G1Engines};
+use zkaccel_backends::{validate, DeviceInfo, DeviceKind, MerkleOutput, MerkleTree, NttConfig, Result};
 
 use crate::adapter;
 use crate::context::{ContextOptions, GpuContext};
@@ -119,7 +119,6 @@ impl WebGpuBackend {
         if config.self_test {
             crate::selftest::run(&ctx)?;
         }
-        let max_ntt = 1usize << config.max_log_ntt.min(validate::MAX_LOG_NTT);
         let info = DeviceInfo {
             id: ctx.id().to_string(),
             kind: DeviceKind::WebGpu,
@@ -127,13 +126,7 @@ impl WebGpuBackend {
             // WebGPU does not report device memory; this is the largest buffer it accepts.
             memory_bytes: ctx.device().limits().max_buffer_size,
             compute_units: 1,
-            capabilities: vec![
-                OpLimit { op: Op::MsmG1, max_size: config.max_msm_len },
-                OpLimit { op: Op::Ntt, max_size: max_ntt },
-                OpLimit { op: Op::Poseidon, max_size: config.max_hashes },
-                OpLimit { op: Op::MerkleTree, max_size: config.max_hashes },
-                OpLimit { op: Op::ResidentBases, max_size: config.max_msm_len },
-            ],
+            capabilities: g1_capabilities(config.max_msm_len, config.max_log_ntt, config.max_hashes),
         };
         let engines = Engines {
             msm: MsmEngine::new(ctx.clone()),

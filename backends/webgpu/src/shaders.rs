@@ -12,6 +12,9 @@ const CURVE: &str = include_str!("../../../kernels/wgsl/curve.wgsl");
 const CURVE_TEST: &str = include_str!("../../../kernels/wgsl/curve_test.wgsl");
 const MSM: &str = include_str!("../../../kernels/wgsl/msm.wgsl");
 const NTT: &str = include_str!("../../../kernels/wgsl/ntt.wgsl");
+const NTT_TILE: &str = include_str!("../../../kernels/wgsl/ntt_tile.wgsl");
+/// The tile sizes `ntt_tile.wgsl` is instantiated for (entry points `ntt_tile_512`, `ntt_tile_1024`).
+const NTT_TILE_SIZES: [u32; 2] = [512, 1024];
 const POSEIDON: &str = include_str!("../../../kernels/wgsl/poseidon.wgsl");
 const LIMB_BENCH: &str = include_str!("../../../kernels/wgsl/limb_bench.wgsl");
 
@@ -76,6 +79,12 @@ pub fn source(program: Program) -> String {
     for part in parts {
         out.push('\n');
         out.push_str(part);
+    }
+    if program == Program::Ntt {
+        for size in NTT_TILE_SIZES {
+            out.push('\n');
+            out.push_str(&NTT_TILE.replace("TILE_POINTS", &size.to_string()));
+        }
     }
     out
 }
