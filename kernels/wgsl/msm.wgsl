@@ -11,8 +11,12 @@
 //                   equal keys; a bucket wholly inside the slice is written to `buckets`, the
 //                   run of a bucket that starts before the slice to partials[2t], the run of one
 //                   that ends after it to partials[2t + 1].
+//   msm_combine_tree  one invocation per slice, ⌈log2(slices)⌉ passes: the partial sums of a
+//                   bucket that spans many slices are added pairwise in a tree, so a huge bucket
+//                   (many equal digits, such as the scalars 0 and 1 of a circuit's witness)
+//                   costs log-depth additions, not one invocation's long loop.
 //   msm_combine     one invocation per bucket: empty buckets become the identity, buckets that
-//                   span several slices add their partials.
+//                   span several slices add their first slice's run to the tree's sum.
 //   msm_reduce      one invocation per (window, segment of `seg_len` buckets): running sums
 //                   give acc = Σ (j − lo + 1)·B_j and run = Σ B_j over the segment.
 //   msm_finish      one invocation per window: Σ acc_s + seg_len·Σ s·run_s (the segments'
@@ -43,6 +47,8 @@ struct Params {
     total: u32,
     // log2(seg_len).
     log_seg_len: u32,
+    // msm_combine_tree: the pass, 0-based (stride 2^pass).
+    tree_pass: u32,
 }
 
 @group(0) @binding(0) var<uniform> params: Params;
@@ -227,6 +233,44 @@ fn msm_accumulate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_wo
     }
 }
 
+// ---- msm_combine_tree ----
+@group(0) @binding(1) var<storage, read> ct_keys: array<u32>;
+@group(0) @binding(2) var<storage, read> ct_starts: array<u32>;
+@group(0) @binding(3) var<storage, read> ct_ends: array<u32>;
+@group(0) @binding(4) var<storage, read_write> ct_partials: array<XyzzWords>;
+
+// Slice t whose first run continues a bucket begun in slice t0 holds that run at
+// partials[2t]. For the bucket's continuation slices t0 + 1 ..= t1, pass p adds
+// partials[2(t + 2^p)] into partials[2t] where (t − t0 − 1) is a multiple of 2^(p+1); after
+// the passes partials[2(t0 + 1)] holds the sum of them all. No slice is written and read by
+// different invocations in one pass.
+@compute @workgroup_size(WORKGROUP_SIZE)
+fn msm_combine_tree(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+    let t = linear_id(gid, nwg);
+    let lo = t * params.slice_len;
+    if (lo >= params.total) {
+        return;
+    }
+    let key = ct_keys[lo];
+    if (key == 0u) {
+        return;
+    }
+    let k = key - 1u;
+    let s = ct_starts[k];
+    if (s >= lo) {
+        return;
+    }
+    let t0 = s / params.slice_len;
+    let t1 = (ct_ends[k] - 1u) / params.slice_len;
+    let stride = 1u << params.tree_pass;
+    let d = t - t0 - 1u;
+    if ((d & (2u * stride - 1u)) != 0u || t + stride > t1) {
+        return;
+    }
+    let sum = xyzz_add(xyzz_from_words(ct_partials[2u * t]), xyzz_from_words(ct_partials[2u * (t + stride)]));
+    ct_partials[2u * t] = xyzz_to_words(sum);
+}
+
 // ---- msm_combine ----
 @group(0) @binding(1) var<storage, read> cb_starts: array<u32>;
 @group(0) @binding(2) var<storage, read> cb_ends: array<u32>;
@@ -250,11 +294,10 @@ fn msm_combine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
     if (t0 == t1) {
         return;
     }
-    var acc = xyzz_from_words(cb_partials[2u * t0 + 1u]);
-    for (var t = t0 + 1u; t <= t1; t++) {
-        acc = xyzz_add(acc, xyzz_from_words(cb_partials[2u * t]));
-    }
-    cb_buckets[k] = xyzz_to_words(acc);
+    // The run in slice t0, plus the tree's sum of the continuation slices.
+    let first = xyzz_from_words(cb_partials[2u * t0 + 1u]);
+    let rest = xyzz_from_words(cb_partials[2u * (t0 + 1u)]);
+    cb_buckets[k] = xyzz_to_words(xyzz_add(first, rest));
 }
 
 // ---- msm_reduce ----

@@ -1,5 +1,5 @@
 //! The dispatch sequence for one chunk: per group of windows, decompose → scan → scatter →
-//! accumulate → combine → reduce → finish (see `kernels/wgsl/msm.wgsl`), all in one command
+//! accumulate → combine tree passes → combine → reduce → finish (see `kernels/wgsl/msm.wgsl`), all in one command
 //! buffer, then the window sums are read back.
 
 use std::sync::Arc;
@@ -20,6 +20,7 @@ pub struct Kernels {
     scan: Arc<wgpu::ComputePipeline>,
     scatter: Arc<wgpu::ComputePipeline>,
     accumulate: Arc<wgpu::ComputePipeline>,
+    combine_tree: Arc<wgpu::ComputePipeline>,
     combine: Arc<wgpu::ComputePipeline>,
     reduce: Arc<wgpu::ComputePipeline>,
     finish: Arc<wgpu::ComputePipeline>,
@@ -33,6 +34,7 @@ impl Kernels {
             scan: ctx.pipeline(Program::Msm, "msm_scan")?,
             scatter: ctx.pipeline(Program::Msm, "msm_scatter")?,
             accumulate: ctx.pipeline(Program::Msm, "msm_accumulate")?,
+            combine_tree: ctx.pipeline(Program::Msm, "msm_combine_tree")?,
             combine: ctx.pipeline(Program::Msm, "msm_combine")?,
             reduce: ctx.pipeline(Program::Msm, "msm_reduce")?,
             finish: ctx.pipeline(Program::Msm, "msm_finish")?,
@@ -86,6 +88,7 @@ pub fn run_chunk(
             plan.segs,
             total,
             plan.seg_len.trailing_zeros(),
+            0,
         ];
         encoder.clear_buffer(&counts, 0, None);
         encoder.clear_buffer(&sorted_keys, 0, None);
@@ -105,6 +108,20 @@ pub fn run_chunk(
             &[&sorted_keys, &sorted_vals, &starts, &counts, bases, &buckets, &partials],
             (total as u64).div_ceil(SLICE_LEN as u64),
         );
+        // Pairwise sums of the partials of buckets that span slices: a bucket spans at most
+        // every slice of the group, so ⌈log2(slices)⌉ passes reduce any bucket.
+        let group_slices = (total as u64).div_ceil(SLICE_LEN as u64);
+        for pass in 0..tree_passes(group_slices) {
+            let mut tree_params = params;
+            tree_params[11] = pass;
+            ctx.dispatch(
+                &mut encoder,
+                &kernels.combine_tree,
+                &tree_params,
+                &[&sorted_keys, &starts, &counts, &partials],
+                group_slices,
+            );
+        }
         ctx.dispatch(
             &mut encoder,
             &kernels.combine,
@@ -118,4 +135,29 @@ pub fn run_chunk(
     }
     let bytes = ctx.read_after(encoder, &window_sums, 0, plan.windows as u64 * xyzz)?;
     Ok(combine_windows(&bytes, plan.c))
+}
+
+/// Passes of `msm_combine_tree` that reduce a bucket spanning up to `slices` slices: its
+/// continuation slices (at most `slices − 1`) halve each pass.
+fn tree_passes(slices: u64) -> u32 {
+    let continuations = slices.saturating_sub(1);
+    if continuations <= 1 {
+        0
+    } else {
+        u64::BITS - (continuations - 1).leading_zeros()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tree_passes;
+
+    #[test]
+    fn tree_passes_cover_every_continuation() {
+        // k continuations need ⌈log2 k⌉ pairwise passes.
+        for (slices, passes) in [(0, 0), (1, 0), (2, 0), (3, 1), (4, 2), (5, 2), (6, 3), (9, 3), (10, 4), (1 << 20, 20)]
+        {
+            assert_eq!(tree_passes(slices), passes, "{slices} slices");
+        }
+    }
 }
