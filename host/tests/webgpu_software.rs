@@ -54,3 +54,29 @@ fn bench_on_webgpu_cpu_verifies_every_op() {
         assert!(verified.starts_with("baseline"), "{r}");
     }
 }
+
+#[test]
+fn the_adapter_variable_selects_the_software_adapter() {
+    if !lavapipe_present("the_adapter_variable_selects_the_software_adapter") {
+        return;
+    }
+    let devices = |adapter: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_zkaccel"))
+            .args(["devices", "--devices", "webgpu"])
+            .env("ZKACCEL_WEBGPU_ADAPTER", adapter)
+            .output()
+            .expect("the zkaccel binary runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, out, err) = devices("cpu");
+    assert!(ok, "{err}");
+    let line = out.lines().find(|l| l.starts_with("webgpu:cpu")).unwrap_or_else(|| panic!("webgpu:cpu listed: {out}"));
+    assert!(line.contains("available") && line.contains("software"), "{line}");
+    // A value that is neither gpu nor cpu is reported, not ignored.
+    let (_, out, err) = devices("tpu");
+    assert!(out.contains("ZKACCEL_WEBGPU_ADAPTER") || err.contains("ZKACCEL_WEBGPU_ADAPTER"), "{out}{err}");
+}
