@@ -92,6 +92,8 @@ fn bench_msm_writes_verified_json() {
     assert_eq!(report["schema_version"], 1);
     assert!(report["machine"]["logical_cores"].as_u64().unwrap() >= 1);
     assert_eq!(report["config"]["backends"][0], "cpu");
+    assert_eq!(report["config"]["devices"][0]["id"], "cpu");
+    assert!(!report["config"]["devices"][0]["name"].as_str().unwrap().is_empty());
     let results = report["results"].as_array().unwrap();
     assert_eq!(results.len(), 1);
     let r = &results[0];

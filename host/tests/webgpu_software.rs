@@ -46,6 +46,9 @@ fn bench_on_webgpu_cpu_verifies_every_op() {
         .expect("the zkaccel binary runs");
     assert!(out.status.success(), "bench failed: {}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+    let device = &report["config"]["devices"][0];
+    assert_eq!(device["id"], "webgpu:cpu", "{report}");
+    assert!(device["name"].as_str().unwrap().contains("software"), "{device}");
     let results = report["results"].as_array().unwrap();
     assert_eq!(results.len(), 3, "{report}");
     for r in results {

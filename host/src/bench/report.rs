@@ -34,6 +34,28 @@ pub struct ReportConfig {
     pub bench: BenchConfig,
     /// Ids of the benchmarked backends.
     pub backends: Vec<String>,
+    /// What each benchmarked device is (its name: the CPU model, the GPU and its driver).
+    #[serde(default)]
+    pub devices: Vec<ReportDevice>,
+}
+
+/// One benchmarked device, as the report names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportDevice {
+    /// The backend's id ("cpu", "cuda:0", "webgpu:cpu").
+    pub id: String,
+    /// Its kind ("cpu", "cuda", "webgpu", "fpga").
+    pub kind: String,
+    /// Its name, e.g. "NVIDIA H100 80GB HBM3 (discrete, Vulkan, NVIDIA 580.xx)".
+    pub name: String,
+}
+
+impl ReportDevice {
+    /// The description of `backend`.
+    pub fn of(backend: &dyn zkaccel_backends::Backend) -> Self {
+        let info = backend.info();
+        ReportDevice { id: info.id.clone(), kind: info.kind.to_string(), name: info.name.clone() }
+    }
 }
 
 /// The measurements of one operation at one size on one backend.
@@ -124,7 +146,11 @@ mod tests {
         Report {
             schema_version: SCHEMA_VERSION,
             machine: Machine::detect(),
-            config: ReportConfig { bench: BenchConfig::default(), backends: vec!["cpu".into()] },
+            config: ReportConfig {
+                bench: BenchConfig::default(),
+                backends: vec!["cpu".into()],
+                devices: vec![ReportDevice { id: "cpu".into(), kind: "cpu".into(), name: "a CPU".into() }],
+            },
             results: vec![
                 BenchResult {
                     op: BenchOp::Msm,

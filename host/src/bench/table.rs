@@ -1,6 +1,6 @@
 //! The human-readable table of a run (what `zkaccel bench` prints on stdout).
 
-use super::report::{BenchResult, Skipped};
+use super::report::{BenchResult, ReportDevice, Skipped};
 
 /// Column headers.
 const HEADERS: [&str; 10] = [
@@ -63,6 +63,17 @@ fn row(result: &BenchResult) -> [String; 10] {
         memory(result.peak_memory_bytes, result.input_bytes),
         result.verified.clone(),
     ]
+}
+
+/// One line per benchmarked device naming it, then a blank line ("" without devices).
+pub fn devices(devices: &[ReportDevice]) -> String {
+    if devices.is_empty() {
+        return String::new();
+    }
+    let width = devices.iter().map(|d| d.id.chars().count()).max().unwrap_or(0);
+    let mut out: String = devices.iter().map(|d| format!("{:<width$}  {}\n", d.id, d.name)).collect();
+    out.push('\n');
+    out
 }
 
 /// The results as an aligned text table, one row per result, then one line per skipped case.

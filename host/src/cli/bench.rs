@@ -7,7 +7,7 @@ use anyhow::Context;
 use clap::Args;
 use zkaccel::bench::config::DEFAULT_SEED;
 use zkaccel::bench::machine::Machine;
-use zkaccel::bench::report::{Report, ReportConfig, SCHEMA_VERSION};
+use zkaccel::bench::report::{Report, ReportConfig, ReportDevice, SCHEMA_VERSION};
 use zkaccel::bench::{runner, table, BaselineKind, BenchConfig, BenchOp};
 use zkaccel::registry::{DeviceSelection, Registry};
 use zkaccel_backends::Backend;
@@ -95,7 +95,11 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let report = Report {
         schema_version: SCHEMA_VERSION,
         machine: Machine::detect(),
-        config: ReportConfig { bench: config, backends: refs.iter().map(|b| b.info().id.clone()).collect() },
+        config: ReportConfig {
+            bench: config,
+            backends: refs.iter().map(|b| b.info().id.clone()).collect(),
+            devices: refs.iter().map(|b| ReportDevice::of(*b)).collect(),
+        },
         results: outcome.results,
         skipped: outcome.skipped,
     };
@@ -103,9 +107,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         Some(path) if path.as_os_str() == "-" => println!("{}", report.to_json()),
         Some(path) => {
             std::fs::write(path, report.to_json()).with_context(|| format!("writing {}", path.display()))?;
-            print!("{}", table::render(&report.results, &report.skipped));
+            print!("{}{}", table::devices(&report.config.devices), table::render(&report.results, &report.skipped));
         }
-        None => print!("{}", table::render(&report.results, &report.skipped)),
+        None => print!("{}{}", table::devices(&report.config.devices), table::render(&report.results, &report.skipped)),
     }
     Ok(())
 }
