@@ -147,9 +147,4 @@ impl WebGpuBackend {
     pub fn context(&self) -> &Arc<GpuContext> {
         &self.ctx
     }
-
-    /// Whether this backend runs on a CPU software adapter (lavapipe, WARP).
-    pub fn is_software(&self) -> bool {
-        self.ctx.adapter_info().device_type == wgpu::DeviceType::Cpu
-    }
 }

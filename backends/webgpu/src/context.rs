@@ -385,9 +385,4 @@ impl GpuContext {
     pub fn read(&self, buffer: &wgpu::Buffer, size: u64) -> Result<Vec<u8>> {
         self.read_after(self.encoder("read"), buffer, 0, size)
     }
-
-    /// Writes `bytes` into `buffer` at `offset` (ordered before later submissions).
-    pub fn write(&self, buffer: &wgpu::Buffer, offset: u64, bytes: &[u8]) {
-        self.queue.write_buffer(buffer, offset, bytes);
-    }
 }
