@@ -71,12 +71,29 @@ need_lavapipe() {
   compgen -G '/usr/share/vulkan/icd.d/lvp_icd*.json' >/dev/null || die "mesa-vulkan-drivers installed but no lavapipe ICD file"
 }
 
+# snarkjs, circom2 and circomlib (npm ci in scripts/node, git-ignored node_modules) and the
+# Groth16 keys, witnesses and snarkjs proofs that host/tests/groth16_snarkjs.rs checks zkaccel
+# against, built by scripts/groth16-fixtures.sh (a rerun with nothing changed takes a second).
+need_groth16_fixtures() {
+  command -v node >/dev/null 2>&1 || die "node is missing: install Node.js 18 or later with npm (the Groth16 tests run snarkjs)"
+  command -v npm >/dev/null 2>&1 || die "npm is missing: install npm (the Groth16 tests install snarkjs with it)"
+  step "Groth16 fixtures (circom2 and snarkjs)"
+  local vars
+  vars=$(scripts/groth16-fixtures.sh target/groth16-fixtures) || die "could not build the Groth16 fixtures (scripts/groth16-fixtures.sh)"
+  export ZKACCEL_GROTH16_FIXTURES ZKACCEL_SNARKJS
+  ZKACCEL_GROTH16_FIXTURES=$(sed -n 's/^ZKACCEL_GROTH16_FIXTURES=//p' <<<"$vars")
+  ZKACCEL_SNARKJS=$(sed -n 's/^ZKACCEL_SNARKJS=//p' <<<"$vars")
+  [[ -d $ZKACCEL_GROTH16_FIXTURES && -f $ZKACCEL_SNARKJS ]] || die "scripts/groth16-fixtures.sh did not report its output paths"
+  echo "Groth16 fixtures: $ZKACCEL_GROTH16_FIXTURES; snarkjs: $ZKACCEL_SNARKJS"
+}
+
 step "checking tools"
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust from https://rustup.rs"
 need_rust_component rustfmt fmt
 need_rust_component clippy clippy
 need_nvrtc
 need_lavapipe
+need_groth16_fixtures
 # lavapipe warns on every device creation when this is unset.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 cargo --version
