@@ -128,18 +128,6 @@ pub enum FormatError {
         /// The protocol id in the file.
         found: u32,
     },
-    /// A field element width other than 32 bytes.
-    #[error("{kind}: {section}: {field} elements of {found} bytes; only 32-byte (BN254) fields are supported")]
-    UnsupportedFieldSize {
-        /// The file kind.
-        kind: FileKind,
-        /// The section.
-        section: Section,
-        /// Which field ("q" or "r").
-        field: &'static str,
-        /// Width in bytes.
-        found: u32,
-    },
     /// The primes of a `.zkey` header are not BN254's.
     #[error(".zkey: unsupported curve: base field q = {q}, scalar field r = {r}; only BN254 (bn128) is supported")]
     UnsupportedCurve {

@@ -114,10 +114,7 @@ pub fn read_r1cs_from<R: Read + Seek>(mut reader: R) -> Result<R1cs, FormatError
     let header = container.read_small(&mut reader, HEADER, 4096)?;
     let mut c = ByteCursor::new(&header, KIND, HEADER.name);
     let n8 = c.u32()?;
-    if n8 != 32 {
-        return Err(FormatError::UnsupportedFieldSize { kind: KIND, section: HEADER, field: "r", found: n8 });
-    }
-    let prime = c.take(32)?;
+    let prime = c.take(n8 as usize)?;
     if prime != bn254_r_bytes() {
         return Err(FormatError::WrongPrime { kind: KIND, found: decimal(prime), expected: decimal(&bn254_r_bytes()) });
     }

@@ -87,8 +87,45 @@ pub fn zkey_bytes(key: &ProvingKey) -> Vec<u8> {
     assemble(b"zkey", 1, &zkey_sections(key))
 }
 
+/// `n` random G1 points, cheaply (a random start plus multiples of a random step, normalised
+/// in one batch), so tests can build large keys quickly.
+pub fn random_g1_points<R: Rng>(rng: &mut R, n: usize) -> Vec<G1Affine> {
+    let step = G1Projective::rand(rng);
+    let mut acc = G1Projective::rand(rng);
+    let proj: Vec<G1Projective> = (0..n)
+        .map(|_| {
+            acc += step;
+            acc
+        })
+        .collect();
+    G1Projective::normalize_batch(&proj)
+}
+
+/// `n` random G2 points (see [`random_g1_points`]).
+pub fn random_g2_points<R: Rng>(rng: &mut R, n: usize) -> Vec<G2Affine> {
+    let step = G2Projective::rand(rng);
+    let mut acc = G2Projective::rand(rng);
+    let proj: Vec<G2Projective> = (0..n)
+        .map(|_| {
+            acc += step;
+            acc
+        })
+        .collect();
+    G2Projective::normalize_batch(&proj)
+}
+
+/// Replaces about a quarter of `points` by the identity, as in real A/B queries.
+fn sparsify<R: Rng, T: Copy>(rng: &mut R, mut points: Vec<T>, identity: T) -> Vec<T> {
+    for p in points.iter_mut() {
+        if rng.gen_range(0..4) == 0 {
+            *p = identity;
+        }
+    }
+    points
+}
+
 /// A random (not sound, just well-formed) proving key; about a quarter of the A/B query points
-/// are the identity, as in real keys.
+/// are the identity, as in real keys. Needs `n_vars > n_public` and `domain_size > 0`.
 pub fn random_proving_key<R: Rng>(
     rng: &mut R,
     n_vars: usize,
@@ -96,10 +133,6 @@ pub fn random_proving_key<R: Rng>(
     domain_size: usize,
     n_coefficients: usize,
 ) -> ProvingKey {
-    let g1 = |rng: &mut R| G1Projective::rand(rng).into_affine();
-    let g2 = |rng: &mut R| G2Projective::rand(rng).into_affine();
-    let g1_sparse = |rng: &mut R| if rng.gen_range(0..4) == 0 { G1Affine::identity() } else { g1(rng) };
-    let g1v = |rng: &mut R, n: usize| (0..n).map(|_| g1(rng)).collect::<Vec<_>>();
     let coefficients = (0..n_coefficients)
         .map(|_| Coefficient {
             matrix: if rng.gen() { Matrix::A } else { Matrix::B },
@@ -108,23 +141,28 @@ pub fn random_proving_key<R: Rng>(
             value: Fr::rand(rng),
         })
         .collect();
+    let header_g1 = random_g1_points(rng, 3);
+    let header_g2 = random_g2_points(rng, 3);
+    let a = random_g1_points(rng, n_vars);
+    let b1 = random_g1_points(rng, n_vars);
+    let b2 = random_g2_points(rng, n_vars);
     ProvingKey {
         n_vars,
         n_public,
         domain_size,
-        alpha1: g1(rng),
-        beta1: g1(rng),
-        beta2: g2(rng),
-        gamma2: g2(rng),
-        delta1: g1(rng),
-        delta2: g2(rng),
-        ic: g1v(rng, n_public + 1),
+        alpha1: header_g1[0],
+        beta1: header_g1[1],
+        beta2: header_g2[0],
+        gamma2: header_g2[1],
+        delta1: header_g1[2],
+        delta2: header_g2[2],
+        ic: random_g1_points(rng, n_public + 1),
         coefficients,
-        a_query: (0..n_vars).map(|_| g1_sparse(rng)).collect(),
-        b1_query: (0..n_vars).map(|_| g1_sparse(rng)).collect(),
-        b2_query: (0..n_vars).map(|_| if rng.gen_range(0..4) == 0 { G2Affine::identity() } else { g2(rng) }).collect(),
-        c_query: g1v(rng, n_vars - n_public - 1).into(),
-        h_query: g1v(rng, domain_size).into(),
+        a_query: sparsify(rng, a, G1Affine::identity()).into(),
+        b1_query: sparsify(rng, b1, G1Affine::identity()).into(),
+        b2_query: sparsify(rng, b2, G2Affine::identity()).into(),
+        c_query: random_g1_points(rng, n_vars - n_public - 1).into(),
+        h_query: random_g1_points(rng, domain_size).into(),
     }
 }
 

@@ -212,15 +212,9 @@ fn slice_of<T>(arc: &mut Arc<[T]>) -> Result<&mut [T], FormatError> {
 fn parse_header(bytes: &[u8]) -> Result<Header, FormatError> {
     let mut c = ByteCursor::new(bytes, KIND, HEADER.name);
     let n8q = c.u32()?;
-    if n8q != 32 {
-        return Err(FormatError::UnsupportedFieldSize { kind: KIND, section: HEADER, field: "q", found: n8q });
-    }
-    let q = c.take(32)?;
+    let q = c.take(n8q as usize)?;
     let n8r = c.u32()?;
-    if n8r != 32 {
-        return Err(FormatError::UnsupportedFieldSize { kind: KIND, section: HEADER, field: "r", found: n8r });
-    }
-    let r = c.take(32)?;
+    let r = c.take(n8r as usize)?;
     if q != bn254_q_bytes() || r != bn254_r_bytes() {
         return Err(FormatError::UnsupportedCurve { q: decimal(q), r: decimal(r) });
     }
