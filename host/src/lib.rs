@@ -32,4 +32,5 @@
 #![deny(unsafe_code)]
 
 pub mod bench;
+pub mod groth16;
 pub mod registry;

@@ -3,8 +3,11 @@
 mod bench;
 mod devices;
 mod progress;
+mod prove;
+mod verify;
 
 use std::io::IsTerminal;
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -29,13 +32,19 @@ pub enum Command {
     Devices(devices::DevicesArgs),
     /// Benchmark backends against arkworks / ark-poly / light-poseidon, verifying every result.
     Bench(bench::BenchArgs),
+    /// Prove a circom circuit with Groth16: zkey + witness in, snarkjs's proof.json and public.json out.
+    Prove(prove::ProveArgs),
+    /// Verify a Groth16 proof with snarkjs's verification_key.json: exit 0 when valid, 1 when not.
+    Verify(verify::VerifyArgs),
 }
 
-/// Runs the parsed command.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the parsed command; the exit code is not success for an invalid proof.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Devices(args) => devices::run(&args),
-        Command::Bench(args) => bench::run(&args),
+        Command::Devices(args) => devices::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(args) => bench::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Prove(args) => prove::run(&args, cli.verbose).map(|()| ExitCode::SUCCESS),
+        Command::Verify(args) => verify::run(&args),
     }
 }
 

@@ -39,3 +39,32 @@ impl Observer for Bar {
         self.0.finish_and_clear();
     }
 }
+
+/// A spinner on stderr naming the current phase of a long command (hidden when stderr is not
+/// a terminal), e.g. `zkaccel prove`.
+pub struct Phases(ProgressBar);
+
+impl Phases {
+    /// A spinner over `steps` phases.
+    pub fn new(steps: u64) -> Phases {
+        let target =
+            if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let bar = ProgressBar::with_draw_target(Some(steps), target);
+        let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        Phases(bar)
+    }
+
+    /// Starts the next phase.
+    pub fn step(&self, what: &str) {
+        self.0.inc(1);
+        self.0.set_message(what.to_string());
+    }
+
+    /// Clears the spinner.
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
