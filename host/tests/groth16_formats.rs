@@ -588,6 +588,14 @@ fn snarkjs_fixtures_agree_with_their_r1cs_witness_and_verification_key() {
         let mut got: Vec<_> = key.coefficients.iter().map(|c| (c.matrix, c.constraint, c.signal, c.value)).collect();
         got.sort_by_key(|e| (e.0 == Matrix::B, e.1, e.2, e.3.into_bigint().to_bytes_le()));
         assert_eq!(got, expected_coefficients(&r1cs), "{name}: zkey coefficients vs r1cs");
+        eprintln!(
+            "{name}: nVars {}, nPublic {}, domain {}, {} constraints, {} coefficients agree with the r1cs",
+            key.n_vars,
+            key.n_public,
+            key.domain_size,
+            r1cs.constraints.len(),
+            got.len()
+        );
 
         let witness_path = dir.join("witness.wtns");
         if witness_path.is_file() {
@@ -596,7 +604,7 @@ fn snarkjs_fixtures_agree_with_their_r1cs_witness_and_verification_key() {
             check_witness_length(&w, &key).expect("length");
             r1cs.check_witness(&w).unwrap_or_else(|e| panic!("{name}: {e}"));
             // Change a private value used by some constraint: the first constraint using it fails.
-            let wire = (key.n_public + 1..w.len()).find(|&i| {
+            let wire = (key.n_public + 1..w.len()).rev().find(|&i| {
                 r1cs.constraints.iter().any(|k| k.a.iter().chain(&k.b).chain(&k.c).any(|t| t.0 as usize == i))
             });
             if let Some(wire) = wire {
@@ -608,7 +616,10 @@ fn snarkjs_fixtures_agree_with_their_r1cs_witness_and_verification_key() {
                 let mut bad = w.clone();
                 bad[wire] += Fr::from(1u64);
                 match r1cs.check_witness(&bad) {
-                    Err(UnsatisfiedWitness::Constraint { index, .. }) => assert!(index <= first, "{name}"),
+                    Err(UnsatisfiedWitness::Constraint { index, .. }) => {
+                        assert_eq!(index, first, "{name}: changed wire {wire}");
+                        eprintln!("{name}: wire {wire} changed, constraint {index} fails");
+                    }
                     other => panic!("{name}: {other:?}"),
                 }
             }
@@ -618,6 +629,7 @@ fn snarkjs_fixtures_agree_with_their_r1cs_witness_and_verification_key() {
         if vk_path.is_file() {
             let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&vk_path).expect("vk")).expect("json");
             check_vk_json(&key, &json, &name);
+            eprintln!("{name}: verification_key.json matches");
         }
     }
 }
