@@ -1,0 +1,168 @@
+// MSM bucket accumulation for one window. Streams (affine point, signed digit) pairs in, adds
+// each point (negated for a negative digit) into bucket |digit|-1 with one g1_madd addition per
+// cycle, keeps the 2^(c-1) XYZZ buckets in on-chip RAM, then streams the buckets out (X‖Y, then
+// ZZ‖ZZZ: two beats each) and clears them for the next window. The host reduces the buckets.
+//
+// Hazard: a bucket with an addition in flight is marked busy until its result is written back.
+// A pair aimed at a busy bucket goes to a conflict queue; the queue's head is issued first as soon
+// as its bucket is free. The input stalls only when the queue is full and the pair conflicts.
+// Digit 0 (and the identity point, which the host gives digit 0) is consumed without an addition.
+module msm_bucket #(
+  parameter int CMAX = 16,     // largest window: 2^(CMAX-1) buckets
+  parameter int CQ_DEPTH = 32  // conflict queue entries
+) (
+  input  logic         clk,
+  input  logic         rst,
+  input  logic         start,
+  input  logic [4:0]   c,
+  input  logic [31:0]  n,
+  input  logic         in_valid,
+  input  logic [511:0] in_point,  // y‖x, Montgomery form
+  input  logic [15:0]  in_digit,  // signed, |digit| ≤ 2^(c-1)
+  output logic         in_ready,
+  output logic         rb_valid,
+  output logic [511:0] rb_data,
+  input  logic         rb_ok,     // the sink has room for two more beats
+  output logic         done,
+  output logic [31:0]  conflicts,  // pairs sent to the conflict queue
+  output logic [31:0]  stalls      // cycles the input waited on a full queue
+);
+  import zk_pkg::*;
+  localparam int BW = CMAX - 1;
+  localparam int NB = 1 << BW;
+  localparam int CQW = $clog2(CQ_DEPTH);
+
+  logic [1023:0] ram[NB];  // {ZZZ, ZZ, Y, X}
+  logic [NB-1:0] busy;
+  initial for (int i = 0; i < NB; i++) ram[i] = '0;
+
+  typedef enum logic [2:0] {IDLE, ACC, RB_READ, RB_B0, RB_B1} state_t;
+  state_t state;
+  logic [31:0] consumed;
+  logic [15:0] inflight;
+  logic [BW:0] nb, rb_idx;
+
+  // ---- conflict queue ---------------------------------------------------------------------
+  logic [511:0] cq_pt[CQ_DEPTH];
+  logic [BW-1:0] cq_bk[CQ_DEPTH];
+  logic cq_sg[CQ_DEPTH];
+  logic [CQW:0] cq_count;
+  logic [CQW-1:0] cq_head, cq_tail;
+  logic cq_full, cq_empty;
+  assign cq_full = cq_count == (CQW+1)'(CQ_DEPTH);
+  assign cq_empty = cq_count == '0;
+
+  // ---- issue decision -----------------------------------------------------------------------
+  logic in_sign, in_zero;
+  logic [15:0] in_mag;
+  logic [BW-1:0] in_bk;
+  always_comb begin
+    in_sign = in_digit[15];
+    in_mag = in_sign ? -in_digit : in_digit;
+    in_zero = in_digit == '0;
+    in_bk = BW'(in_mag - 1);
+  end
+  logic acc, more_in, sel_cq, sel_in, push_cq;
+  assign acc = state == ACC;
+  assign more_in = acc && in_valid && consumed < n;
+  assign sel_cq = acc && !cq_empty && !busy[cq_bk[cq_head]];
+  assign sel_in = !sel_cq && more_in && !in_zero && !busy[in_bk];
+  assign push_cq = !sel_cq && more_in && !in_zero && busy[in_bk] && !cq_full;
+  assign in_ready = more_in && (in_zero || sel_in || push_cq);
+
+  logic issue;
+  logic [BW-1:0] iss_bk;
+  assign issue = sel_cq || sel_in;
+  assign iss_bk = sel_cq ? cq_bk[cq_head] : in_bk;
+
+  // ---- RAM read + adder ---------------------------------------------------------------------
+  logic [1023:0] rd_q;
+  logic [BW-1:0] rd_addr;
+  logic rd_en;
+  assign rd_en = issue || (state == RB_READ && rb_ok) || (state == RB_B1 && rb_idx + 1 < nb && rb_ok);
+  assign rd_addr = issue ? iss_bk : (state == RB_B1 ? BW'(rb_idx + 1) : BW'(rb_idx));
+  always_ff @(posedge clk) if (rd_en) rd_q <= ram[rd_addr];
+
+  logic a_valid, a_sign;
+  logic [BW-1:0] a_bk;
+  logic [511:0] a_pt;
+  always_ff @(posedge clk) begin
+    a_valid <= issue && !rst;
+    a_bk <= iss_bk;
+    a_pt <= sel_cq ? cq_pt[cq_head] : in_point;
+    a_sign <= sel_cq ? cq_sg[cq_head] : in_sign;
+  end
+
+  logic w_valid;
+  logic [BW-1:0] w_bk;
+  logic [255:0] wx, wy, wzz, wzzz;
+  g1_madd #(.TAGW(BW)) u_add (
+    .clk, .in_valid(a_valid), .in_tag(a_bk),
+    .x1(rd_q[255:0]), .y1(rd_q[511:256]), .zz1(rd_q[767:512]), .zzz1(rd_q[1023:768]),
+    .x2(a_pt[255:0]), .y2(a_sign ? neg_mod(a_pt[511:256], FQ_N) : a_pt[511:256]), .p_inf(1'b0),
+    .out_valid(w_valid), .out_tag(w_bk), .x3(wx), .y3(wy), .zz3(wzz), .zzz3(wzzz)
+  );
+
+  // ---- state ---------------------------------------------------------------------------------
+  always_ff @(posedge clk) begin
+    done <= 1'b0;
+    rb_valid <= 1'b0;
+    if (rst) begin
+      state <= IDLE;
+      busy <= '0;
+      cq_count <= '0;
+      cq_head <= '0;
+      cq_tail <= '0;
+      inflight <= '0;
+    end else begin
+      if (w_valid) ram[w_bk] <= {wzzz, wzz, wy, wx};
+      // Never the same bucket: an issue needs it free, a write-back finds it busy.
+      if (issue) busy[iss_bk] <= 1'b1;
+      if (w_valid) busy[w_bk] <= 1'b0;
+      inflight <= inflight + 16'(issue) - 16'(w_valid);
+      if (push_cq) begin
+        cq_pt[cq_tail] <= in_point;
+        cq_bk[cq_tail] <= in_bk;
+        cq_sg[cq_tail] <= in_sign;
+        cq_tail <= cq_tail + 1;
+      end
+      if (sel_cq) cq_head <= cq_head + 1;
+      cq_count <= cq_count + (CQW+1)'(push_cq) - (CQW+1)'(sel_cq);
+      if (in_valid && in_ready) consumed <= consumed + 1;
+      if (push_cq) conflicts <= conflicts + 1;
+      if (more_in && !in_ready) stalls <= stalls + 1;
+
+      case (state)
+        IDLE: if (start) begin
+          state <= ACC;
+          consumed <= '0;
+          conflicts <= '0;
+          stalls <= '0;
+          nb <= (BW+1)'(1) << (c - 1);
+        end
+        ACC: if (consumed == n && cq_empty && inflight == '0 && !w_valid && !a_valid) begin
+          state <= RB_READ;
+          rb_idx <= '0;
+        end
+        RB_READ: if (rb_ok) state <= RB_B0;
+        RB_B0: begin
+          rb_valid <= 1'b1;
+          rb_data <= rd_q[511:0];
+          state <= RB_B1;
+        end
+        default: begin  // RB_B1
+          rb_valid <= 1'b1;
+          rb_data <= rd_q[1023:512];
+          ram[BW'(rb_idx)] <= '0;
+          rb_idx <= rb_idx + 1;
+          if (rb_idx + 1 == nb) begin
+            state <= IDLE;
+            done <= 1'b1;
+          end else begin
+            state <= rb_ok ? RB_B0 : RB_READ;
+          end
+        end
+      endcase
+    end
+  end
+endmodule
