@@ -677,3 +677,25 @@ fn verify_rejects_malformed_keys() {
     // Another circuit's key: 40-odd public inputs against one public signal.
     assert_error(&verify(&other.vkey()), "another circuit's verification key");
 }
+
+/// The benchmark circuit really has a 2^16 domain (the size the tests claim to cover), read from
+/// its .zkey header: a circuit or circom change that shrinks it fails here.
+#[test]
+fn poseidon_chain_200_has_a_2_16_domain() {
+    let test = "poseidon_chain_200_has_a_2_16_domain";
+    let Some((fixture, _)) = prepare(test, "poseidon_chain_200", false) else { return };
+    let bytes = fs::read(fixture.zkey()).unwrap();
+    let header = section(&sections(&bytes, b"zkey"), 2).start;
+    let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap()) as usize;
+    let n8q = u32_at(header);
+    let n8r = u32_at(header + 4 + n8q);
+    let at = header + 8 + n8q + n8r;
+    let (n_vars, n_public, domain) = (u32_at(at), u32_at(at + 4), u32_at(at + 8));
+    assert_eq!(domain, 1 << 16, "domain of {n_vars} variables, {n_public} public");
+    let r1cs = R1cs::read(&fixture.r1cs());
+    assert!(
+        r1cs.constraints.len() + n_public + 1 > 1 << 15,
+        "{} constraints fit a 2^15 domain",
+        r1cs.constraints.len()
+    );
+}
