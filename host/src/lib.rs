@@ -34,3 +34,4 @@
 pub mod bench;
 pub mod groth16;
 pub mod registry;
+pub mod scheduler;
