@@ -53,6 +53,11 @@ pub struct Share {
 /// made (unless one device must take everything). Returns an empty plan for zero units, and
 /// `None` when no candidate can take the work at all.
 pub fn split(total: usize, candidates: &[Candidate<'_>], min_share: usize) -> Option<Vec<Share>> {
+    // Caps can force shares below the minimum: then any plan beats none.
+    split_min(total, candidates, min_share).or_else(|| split_min(total, candidates, 1).filter(|_| min_share > 1))
+}
+
+fn split_min(total: usize, candidates: &[Candidate<'_>], min_share: usize) -> Option<Vec<Share>> {
     if total == 0 {
         return Some(Vec::new());
     }
@@ -110,13 +115,17 @@ pub fn split(total: usize, candidates: &[Candidate<'_>], min_share: usize) -> Op
         units[i] -= cut;
         excess -= cut;
     }
-    // Drop shares the trim left below the minimum, giving their units to the largest.
+    // Drop shares the trim left below the minimum, moving their units to a device with room.
     for i in 0..units.len() {
-        if units[i] > 0 && units[i] < min_share.min(total_u) && units.iter().filter(|&&u| u > 0).count() > 1 {
+        if units[i] > 0 && units[i] < min_share.min(total_u) {
             let moved = units[i];
-            units[i] = 0;
-            let j = (0..units.len()).filter(|&j| units[j] > 0).max_by_key(|&j| units[j]).expect("another share");
-            units[j] += moved;
+            let room = |j: usize| usable[j].cap.saturating_sub(units[j]);
+            let target =
+                (0..units.len()).filter(|&j| j != i && units[j] > 0 && room(j) >= moved).max_by_key(|&j| room(j));
+            if let Some(j) = target {
+                units[i] = 0;
+                units[j] += moved;
+            }
         }
     }
     let mut shares = Vec::new();

@@ -76,6 +76,12 @@ impl FaultyBackend {
         *self.default.lock().unwrap() = behavior;
     }
 
+    /// Reports `bytes` of device memory (so the scheduler chunks shares above it).
+    pub fn with_memory(mut self, bytes: u64) -> Self {
+        self.info.memory_bytes = bytes;
+        self
+    }
+
     /// Removes `op` from the capabilities.
     pub fn without(mut self, op: Op) -> Self {
         self.info.capabilities.retain(|c| c.op != op);
