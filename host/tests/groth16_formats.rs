@@ -185,7 +185,7 @@ fn zkey_section_sizes_must_match_the_header() {
     for (id, delta) in [(3u32, 64i64), (5, -64), (6, 64), (7, -128), (8, 64), (9, -64), (9, 1)] {
         let b = with_section(&key, id, |body| {
             if delta > 0 {
-                body.extend(std::iter::repeat(0).take(delta as usize));
+                body.extend(std::iter::repeat_n(0, delta as usize));
             } else {
                 body.truncate(body.len() - (-delta) as usize);
             }
@@ -449,11 +449,14 @@ fn r1cs_round_trip_and_witness_check() {
     assert_eq!(read.check_witness(&w[1..]), Err(UnsatisfiedWitness::Length { expected: w.len(), found: w.len() - 1 }));
 }
 
+/// A container's `(id, body)` sections.
+type Sections = Vec<(u32, Vec<u8>)>;
+
 #[test]
 fn r1cs_malformed() {
     let (r1cs, _) = random_r1cs_with_witness();
     let sections = r1cs_sections(&r1cs);
-    let build = |f: &dyn Fn(&mut Vec<(u32, Vec<u8>)>)| {
+    let build = |f: &dyn Fn(&mut Sections)| {
         let mut s = sections.clone();
         f(&mut s);
         read_r1cs_from(Cursor::new(assemble(b"r1cs", 1, &s)))

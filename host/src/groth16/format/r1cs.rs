@@ -166,7 +166,9 @@ pub fn read_r1cs_from<R: Read + Seek>(mut reader: R) -> Result<R1cs, FormatError
     }
     reader.seek(SeekFrom::Start(loc.offset))?;
     let mut body = Body { reader: BufReader::with_capacity(1 << 20, reader.take(loc.size)), left: loc.size };
-    let mut constraints = Vec::with_capacity(n_constraints as usize);
+    // A `Constraint` is larger in memory than its 12-byte minimum on disk: grow as parsed rather
+    // than trusting the count for a big up-front allocation.
+    let mut constraints = Vec::with_capacity((n_constraints as usize).min(1 << 16));
     for index in 0..n_constraints {
         let a = body.linear_combination(index, n_wires)?;
         let b = body.linear_combination(index, n_wires)?;
