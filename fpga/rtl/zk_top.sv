@@ -50,7 +50,7 @@ module zk_top #(
   input  logic         m_bvalid,
   output logic         m_bready,
   input  logic [1:0]   m_bresp,
-  output logic         interrupt
+  output logic         irq
 );
   localparam logic [31:0] ID = 32'h5a4b4631;  // "ZKF1"
   localparam logic [7:0] VERSION = 8'd1;
@@ -139,7 +139,7 @@ module zk_top #(
       end
     end
   end
-  assign interrupt = ie && done_flag;
+  assign irq = ie && done_flag;
 
   // ---- data movers ---------------------------------------------------------------------------
   logic seg_valid, seg_ready;

@@ -200,7 +200,7 @@ int64_t zkf_run(void* p, uint64_t max_cycles) {
   Sim& s = *static_cast<Sim*>(p);
   for (uint64_t i = 0; i < max_cycles; i++) {
     s.tick();
-    if (s.top->interrupt) return int64_t(i + 1);
+    if (s.top->irq) return int64_t(i + 1);
   }
   return -1;
 }

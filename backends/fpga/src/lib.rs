@@ -18,3 +18,8 @@ pub mod testing;
 pub mod transport;
 
 pub use transport::{DeviceBuffer, Transport};
+pub mod backend;
+pub mod device;
+pub mod engines;
+
+pub use backend::FpgaBackend;

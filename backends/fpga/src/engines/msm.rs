@@ -1,0 +1,190 @@
+//! G1 MSM on the kernel: the host splits scalars into signed c-bit digits, the kernel's bucket
+//! engine accumulates one window at a time (points streamed from device memory, buckets on
+//! chip), and the host reduces each window's buckets with running sums and combines the windows.
+
+use ark_bn254::{Fq, Fr, G1Projective};
+use ark_ec::AdditiveGroup;
+use ark_ff::{BigInteger, Field, PrimeField, Zero};
+use rayon::prelude::*;
+use zkaccel_backends::device_layout::{fq_from_bytes, XYZZ_BYTES};
+use zkaccel_backends::Result;
+
+use crate::device::{Device, Session};
+use crate::regs::Command;
+
+/// Digits per 64-byte beat of the digit stream.
+const DIGITS_PER_BEAT: usize = 32;
+
+/// The window (bits) that minimises the kernel's cycles for `n` points: per window, n pairs
+/// plus a digit beat per 32, two beats per bucket read back, and a fixed drain.
+pub fn window_bits(n: usize, cmax: u32) -> u32 {
+    let cost = |c: u32| 256u64.div_ceil(u64::from(c)) * (n as u64 * 33 / 32 + (1u64 << c) + 200);
+    (2..=cmax).min_by_key(|&c| cost(c)).unwrap_or(cmax)
+}
+
+/// Windows needed for signed c-bit digits of scalars below r < 2^254 with no carry left over.
+pub fn windows(c: u32) -> usize {
+    256usize.div_ceil(c as usize)
+}
+
+/// Signed digits in [−2^(c−1), 2^(c−1)): `out[w][i]` is scalar i's digit in window w; zero for
+/// the points in `skip` (identities).
+pub fn signed_digits(scalars: &[Fr], skip: &[bool], c: u32) -> Vec<Vec<i16>> {
+    let nw = windows(c);
+    let mut out = vec![vec![0i16; scalars.len()]; nw];
+    let per_scalar: Vec<Vec<i16>> = scalars
+        .par_iter()
+        .zip(skip.par_iter())
+        .map(|(s, &skip)| {
+            let mut digits = vec![0i16; nw];
+            if skip {
+                return digits;
+            }
+            let bits = s.into_bigint().to_bits_le();
+            let mut carry = 0i32;
+            for (w, d) in digits.iter_mut().enumerate() {
+                let mut raw = 0i32;
+                for b in 0..c as usize {
+                    if bits.get(w * c as usize + b).copied().unwrap_or(false) {
+                        raw |= 1 << b;
+                    }
+                }
+                let v = raw + carry;
+                let half = 1i32 << (c - 1);
+                if v >= half {
+                    *d = (v - (1 << c)) as i16;
+                    carry = 1;
+                } else {
+                    *d = v as i16;
+                    carry = 0;
+                }
+            }
+            debug_assert_eq!(carry, 0, "256 bits of windows leave no carry for scalars below 2^254");
+            digits
+        })
+        .collect();
+    for (i, digits) in per_scalar.into_iter().enumerate() {
+        for (w, d) in digits.into_iter().enumerate() {
+            out[w][i] = d;
+        }
+    }
+    out
+}
+
+/// An XYZZ bucket from the kernel as a Jacobian point, without an inversion:
+/// Z = ZZ·ZZZ, X = X₁·ZZZ·Z, Y = Y₁·ZZ·Z².
+pub fn bucket_point(bytes: &[u8]) -> G1Projective {
+    let zz = fq_from_bytes(&bytes[64..96]);
+    if zz.is_zero() {
+        return G1Projective::zero();
+    }
+    let (x, y, zzz): (Fq, Fq, Fq) = (fq_from_bytes(&bytes[0..32]), fq_from_bytes(&bytes[32..64]), fq_from_bytes(&bytes[96..128]));
+    let z = zz * zzz;
+    G1Projective::new_unchecked(x * zzz * z, y * zz * z.square(), z)
+}
+
+/// Σ (i+1)·bucket_i by running sums, from the top bucket down.
+pub fn window_sum(buckets: &[u8]) -> G1Projective {
+    let mut running = G1Projective::zero();
+    let mut sum = G1Projective::zero();
+    for bucket in buckets.chunks_exact(XYZZ_BYTES).rev() {
+        running += bucket_point(bucket);
+        sum += running;
+    }
+    sum
+}
+
+/// Σ scalars[i]·P_i for the points stored at device address `points` (64 bytes each, the
+/// identity as zeros), `identity[i]` marking identity points. `c` forces the window width.
+pub fn msm(
+    device: &Device,
+    session: &mut Session<'_>,
+    points: u64,
+    identity: &[bool],
+    scalars: &[Fr],
+    c: Option<u32>,
+) -> Result<G1Projective> {
+    let n = scalars.len();
+    let c = c.unwrap_or_else(|| window_bits(n, device.caps().cmax));
+    let digits = signed_digits(scalars, identity, c);
+    let nb = 1usize << (c - 1);
+    let digit_bytes = n.div_ceil(DIGITS_PER_BEAT) * 64;
+    let digit_buf = session.alloc(digit_bytes)?;
+    let bucket_buf = match session.alloc(nb * XYZZ_BYTES) {
+        Ok(b) => b,
+        Err(e) => {
+            session.free(digit_buf);
+            return Err(e);
+        }
+    };
+    let mut windows_out = Vec::with_capacity(digits.len());
+    let result = (|| {
+        let mut bytes = vec![0u8; digit_bytes];
+        for window in &digits {
+            for (chunk, d) in bytes.chunks_exact_mut(2).zip(window) {
+                chunk.copy_from_slice(&d.to_le_bytes());
+            }
+            session.write(&digit_buf, 0, &bytes)?;
+            // Worst case every pair hits one bucket: one addition per adder latency.
+            let budget = 64 * n as u64 + 8 * nb as u64 + 100_000;
+            session.run(
+                Command::MsmWindow,
+                n as u32,
+                c,
+                [points, digit_buf.addr, bucket_buf.addr],
+                n as u64,
+                budget,
+            )?;
+            let mut buckets = vec![0u8; nb * XYZZ_BYTES];
+            session.read(&bucket_buf, 0, &mut buckets)?;
+            windows_out.push(buckets);
+        }
+        Ok(())
+    })();
+    session.free(digit_buf);
+    session.free(bucket_buf);
+    result?;
+    let sums: Vec<G1Projective> = windows_out.par_iter().map(|b| window_sum(b)).collect();
+    let mut acc = G1Projective::zero();
+    for sum in sums.iter().rev() {
+        for _ in 0..c {
+            acc.double_in_place();
+        }
+        acc += sum;
+    }
+    Ok(acc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ark_ff::{One, UniformRand};
+
+    fn recompose(digits: &[Vec<i16>], i: usize, c: u32) -> Fr {
+        digits.iter().rev().fold(Fr::zero(), |acc, w| {
+            acc * Fr::from(1u64 << c) + if w[i] < 0 { -Fr::from(-(w[i] as i64) as u64) } else { Fr::from(w[i] as u64) }
+        })
+    }
+
+    #[test]
+    fn signed_digits_recompose_to_the_scalar() {
+        let mut rng = ark_std::test_rng();
+        let scalars: Vec<Fr> = (0..50).map(|_| Fr::rand(&mut rng)).chain([Fr::zero(), -Fr::one(), Fr::one()]).collect();
+        for c in [2u32, 3, 7, 10, 13, 16] {
+            let digits = signed_digits(&scalars, &vec![false; scalars.len()], c);
+            assert_eq!(digits.len(), windows(c));
+            for (i, s) in scalars.iter().enumerate() {
+                assert_eq!(recompose(&digits, i, c), *s, "c = {c}, scalar {i}");
+                let half = 1i32 << (c - 1);
+                assert!(digits.iter().all(|w| (-half..half).contains(&(w[i] as i32))), "digit range, c = {c}");
+            }
+        }
+    }
+
+    #[test]
+    fn window_choice_grows_with_n() {
+        assert!(window_bits(1, 16) <= 4);
+        assert!(window_bits(1 << 10, 16) < window_bits(1 << 20, 16));
+        assert_eq!(window_bits(1 << 24, 16), 16);
+    }
+}
