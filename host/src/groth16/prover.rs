@@ -208,41 +208,41 @@ impl Prover {
         let public = witness[1..=self.n_public].to_vec();
         let mut timings = ProofTimings::default();
 
+        let on_cpu = self.backend.info().id == self.cpu.info().id;
         let on_device = self.compute(witness, self.backend.as_ref(), false, &mut timings);
-        let mut recomputed_on_cpu = false;
-        let proof = match on_device {
+        // A device error is the device's fault at once; a proof that fails its check may be the
+        // witness's fault instead, which only the CPU's proof can tell apart.
+        let unverified = match on_device {
             Ok(msms) => {
                 let proof = self.assemble(&msms, r, s);
                 if self.timed_verify(&proof, &public, &mut timings.verify)? {
-                    Some(proof)
-                } else {
-                    self.report("the proof's pairing check", "the proof made on this device does not verify");
-                    None
+                    timings.total = started.elapsed();
+                    return Ok(ProofOutput { proof, public, timings, recomputed_on_cpu: false });
                 }
+                true
             }
-            Err(error) => {
-                self.report(error.0, &error.1.to_string());
-                None
+            Err((step, source)) if on_cpu => return Err(Groth16Error::Backend { op: step, source }),
+            Err((step, source)) => {
+                self.report(step, &source.to_string());
+                false
             }
         };
-        let proof = match proof {
-            Some(proof) => proof,
-            None if self.backend.info().id == self.cpu.info().id => return Err(Groth16Error::ProofRejected),
-            None => {
-                recomputed_on_cpu = true;
-                tracing::warn!(device = %self.backend.info().id, "recomputing the proof on the CPU");
-                let msms = self
-                    .compute(witness, self.cpu.as_ref(), true, &mut timings)
-                    .map_err(|(op, source)| Groth16Error::Backend { op, source })?;
-                let proof = self.assemble(&msms, r, s);
-                if !self.timed_verify(&proof, &public, &mut timings.verify)? {
-                    return Err(Groth16Error::ProofRejected);
-                }
-                proof
-            }
-        };
+        if on_cpu {
+            return Err(Groth16Error::ProofRejected);
+        }
+        tracing::warn!(device = %self.backend.info().id, "recomputing the proof on the CPU");
+        let msms = self
+            .compute(witness, self.cpu.as_ref(), true, &mut timings)
+            .map_err(|(op, source)| Groth16Error::Backend { op, source })?;
+        let proof = self.assemble(&msms, r, s);
+        if !self.timed_verify(&proof, &public, &mut timings.verify)? {
+            return Err(Groth16Error::ProofRejected);
+        }
+        if unverified {
+            self.report("the proof's pairing check", "the device's proof did not verify; the CPU's did");
+        }
         timings.total = started.elapsed();
-        Ok(ProofOutput { proof, public, timings, recomputed_on_cpu })
+        Ok(ProofOutput { proof, public, timings, recomputed_on_cpu: true })
     }
 
     /// The witness has the key's length and starts with the constant 1.

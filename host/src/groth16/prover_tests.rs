@@ -195,6 +195,15 @@ fn a_witness_that_does_not_satisfy_the_circuit_is_an_error() {
         witness[index] = saved;
     }
     assert!(prover.prove_with_rng(&witness, &mut rng(2)).is_ok());
+
+    // On an accelerator, a bad witness is not blamed on the device: its proof fails, the CPU's
+    // fails too, and nothing is reported.
+    let reports = Arc::new(Reports::default());
+    let prover =
+        Prover::new(setup(&circuit, 4), FaultyBackend::new(Fault::NoG2)).unwrap().with_fault_reporter(reports.clone());
+    witness[3] += Fr::from(1u64);
+    assert!(matches!(prover.prove_with_rng(&witness, &mut rng(2)).unwrap_err(), Groth16Error::ProofRejected));
+    assert!(reports.0.lock().unwrap().is_empty(), "{:?}", reports.0.lock().unwrap());
 }
 
 #[test]
