@@ -27,12 +27,22 @@ module g1_madd #(
   localparam int LAT = 4 * M + 3;
   localparam fe_t Q = FQ_N;
 
+  // Multiplier enables: `act` (a real addition: neither operand the identity) delayed by k
+  // cycles is act_d[k]; `dbl` (the doubling case, known at cycle M+1) delayed likewise.
+  logic act;
+  assign act = in_valid && !p_inf && zz1 != '0;
+  logic [3*M+2:1] act_q;
+  logic [3*M+2:0] act_d;
+  logic [M+1:0] dbl_d;
+  always_ff @(posedge clk) act_q <= {act_q[3*M+1:1], act};
+  assign act_d = {act_q, act};
+
   // ---- level 1 (cycle 0) ------------------------------------------------------------------
   fe_t u2, s2, v, xx;
-  mont_mul m_u2 (.clk, .a(x2), .b(zz1), .p(u2));
-  mont_mul m_s2 (.clk, .a(y2), .b(zzz1), .p(s2));
-  mont_mul m_v  (.clk, .a(add_mod(y2, y2, Q)), .b(add_mod(y2, y2, Q)), .p(v));
-  mont_mul m_xx (.clk, .a(x2), .b(x2), .p(xx));
+  mont_mul m_u2 (.clk, .en(act), .a(x2), .b(zz1), .p(u2));
+  mont_mul m_s2 (.clk, .en(act), .a(y2), .b(zzz1), .p(s2));
+  mont_mul m_v  (.clk, .en(act), .a(add_mod(y2, y2, Q)), .b(add_mod(y2, y2, Q)), .p(v));
+  mont_mul m_xx (.clk, .en(act), .a(x2), .b(x2), .p(xx));
 
   fe_t x1_m, y1_m, y2u_m1, x2_m1;
   delay #(256, M) d_x1m (.clk, .d(x1), .q(x1_m));
@@ -51,11 +61,14 @@ module g1_madd #(
 
   // ---- level 2 (cycle M+1) ------------------------------------------------------------------
   fe_t pp, rr, w, s, mm;
-  mont_mul m_pp (.clk, .a(p_r), .b(p_r), .p(pp));
-  mont_mul m_rr (.clk, .a(r_r), .b(r_r), .p(rr));
-  mont_mul m_w  (.clk, .a(y2u_m1), .b(v_r), .p(w));
-  mont_mul m_s  (.clk, .a(x2_m1), .b(v_r), .p(s));
-  mont_mul m_mm (.clk, .a(m3_r), .b(m3_r), .p(mm));
+  logic dbl;
+  assign dbl = act_d[M+1] && p_r == '0 && r_r == '0;
+  always_ff @(posedge clk) dbl_d <= {dbl_d[M:0], dbl};
+  mont_mul m_pp (.clk, .en(act_d[M+1]), .a(p_r), .b(p_r), .p(pp));
+  mont_mul m_rr (.clk, .en(act_d[M+1]), .a(r_r), .b(r_r), .p(rr));
+  mont_mul m_w  (.clk, .en(dbl), .a(y2u_m1), .b(v_r), .p(w));
+  mont_mul m_s  (.clk, .en(dbl), .a(x2_m1), .b(v_r), .p(s));
+  mont_mul m_mm (.clk, .en(dbl), .a(m3_r), .b(m3_r), .p(mm));
 
   fe_t p_2m1, x1_2m1, zz1_2m1;
   delay #(256, M) d_p (.clk, .d(p_r), .q(p_2m1));
@@ -64,9 +77,9 @@ module g1_madd #(
 
   // ---- level 3 (cycle 2M+1) -------------------------------------------------------------------
   fe_t ppp, qq, zz3a;
-  mont_mul m_ppp (.clk, .a(p_2m1), .b(pp), .p(ppp));
-  mont_mul m_q   (.clk, .a(x1_2m1), .b(pp), .p(qq));
-  mont_mul m_zz3 (.clk, .a(zz1_2m1), .b(pp), .p(zz3a));
+  mont_mul m_ppp (.clk, .en(act_d[2*M+1]), .a(p_2m1), .b(pp), .p(ppp));
+  mont_mul m_q   (.clk, .en(act_d[2*M+1]), .a(x1_2m1), .b(pp), .p(qq));
+  mont_mul m_zz3 (.clk, .en(act_d[2*M+1]), .a(zz1_2m1), .b(pp), .p(zz3a));
 
   // Doubling: X3d = MM - 2S at 2M+1, registered.
   fe_t x3d_r, smx3d_r, w_r;
@@ -79,8 +92,9 @@ module g1_madd #(
   delay #(256, M + 1) d_m3 (.clk, .d(m3_r), .q(m3_2m2));
   delay #(256, 2 * M + 2) d_y2a (.clk, .d(y2), .q(y2_2m2));
   fe_t y3da, y3db;
-  mont_mul m_y3da (.clk, .a(m3_2m2), .b(smx3d_r), .p(y3da));
-  mont_mul m_y3db (.clk, .a(w_r), .b(y2_2m2), .p(y3db));
+  // dbl_d[k] is the doubling flag k+1 cycles after M+1.
+  mont_mul m_y3da (.clk, .en(dbl_d[M]), .a(m3_2m2), .b(smx3d_r), .p(y3da));
+  mont_mul m_y3db (.clk, .en(dbl_d[M]), .a(w_r), .b(y2_2m2), .p(y3db));
 
   // ---- cycle 3M+1: X3 ---------------------------------------------------------------------------
   fe_t rr_3m1, x3_r, qmx3_r, ppp_r;
@@ -99,9 +113,9 @@ module g1_madd #(
   delay #(256, 3 * M + 2) d_y1q (.clk, .d(y1), .q(y1_3m2));
   delay #(256, 2 * M + 1) d_r (.clk, .d(r_r), .q(r_3m2));
   fe_t zzz3a, y1ppp, rqx;
-  mont_mul m_zzz3 (.clk, .a(zzz1_3m2), .b(ppp_r), .p(zzz3a));
-  mont_mul m_y1p  (.clk, .a(y1_3m2), .b(ppp_r), .p(y1ppp));
-  mont_mul m_rqx  (.clk, .a(r_3m2), .b(qmx3_r), .p(rqx));
+  mont_mul m_zzz3 (.clk, .en(act_d[3*M+2]), .a(zzz1_3m2), .b(ppp_r), .p(zzz3a));
+  mont_mul m_y1p  (.clk, .en(act_d[3*M+2]), .a(y1_3m2), .b(ppp_r), .p(y1ppp));
+  mont_mul m_rqx  (.clk, .en(act_d[3*M+2]), .a(r_3m2), .b(qmx3_r), .p(rqx));
 
   fe_t y3d_r;
   always_ff @(posedge clk) y3d_r <= sub_mod(y3da, y3db, Q);

@@ -14,7 +14,7 @@ module ntt_bfly #(
   import zk_pkg::*;
   localparam int M = MUL_LAT;
   fe_t t, a_m;
-  mont_mul #(.N(FR_N), .NINV(FR_NINV)) m_t (.clk, .a(w), .b(b), .p(t));
+  mont_mul #(.N(FR_N), .NINV(FR_NINV)) m_t (.clk, .en(in_valid), .a(w), .b(b), .p(t));
   delay #(256, M) d_a (.clk, .d(a), .q(a_m));
   logic v_m;
   logic [TAGW-1:0] tag_m;

@@ -67,11 +67,16 @@ module poseidon_t3 (
   assign a_in[1] = a1;
   assign a_in[2] = a2;
   for (genvar i = 0; i < 3; i++) begin : g_sbox
+    // Partial rounds leave elements 1 and 2 out of the S-box: their multipliers idle.
+    logic en0, en1, en2;
+    assign en0 = a_valid && (i == 0 || a_full);
+    delay #(1, M) d_en1 (.clk, .d(en0), .q(en1));
+    delay #(1, M) d_en2 (.clk, .d(en1), .q(en2));
     fe_t x2, x4, x5, a_2m;
-    mont_mul #(.N(FR_N), .NINV(FR_NINV)) m2 (.clk, .a(a_in[i]), .b(a_in[i]), .p(x2));
-    mont_mul #(.N(FR_N), .NINV(FR_NINV)) m4 (.clk, .a(x2), .b(x2), .p(x4));
+    mont_mul #(.N(FR_N), .NINV(FR_NINV)) m2 (.clk, .en(en0), .a(a_in[i]), .b(a_in[i]), .p(x2));
+    mont_mul #(.N(FR_N), .NINV(FR_NINV)) m4 (.clk, .en(en1), .a(x2), .b(x2), .p(x4));
     delay #(256, 2 * M) d_a (.clk, .d(a_in[i]), .q(a_2m));
-    mont_mul #(.N(FR_N), .NINV(FR_NINV)) m5 (.clk, .a(x4), .b(a_2m), .p(x5));
+    mont_mul #(.N(FR_N), .NINV(FR_NINV)) m5 (.clk, .en(en2), .a(x4), .b(a_2m), .p(x5));
     delay #(256, 3 * M) d_b (.clk, .d(a_in[i]), .q(byp[i]));
     assign sb[i] = x5;
   end
@@ -87,7 +92,7 @@ module poseidon_t3 (
   fe_t prod[9];
   for (genvar i = 0; i < 3; i++) begin : g_row
     for (genvar j = 0; j < 3; j++) begin : g_col
-      mont_mul #(.N(FR_N), .NINV(FR_NINV)) mm (.clk, .a(POSEIDON_M[3 * i + j]), .b(b[j]), .p(prod[3 * i + j]));
+      mont_mul #(.N(FR_N), .NINV(FR_NINV)) mm (.clk, .en(s_valid), .a(POSEIDON_M[3 * i + j]), .b(b[j]), .p(prod[3 * i + j]));
     end
   end
   logic m_valid;

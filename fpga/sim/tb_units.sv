@@ -32,8 +32,8 @@ module tb_units (
   output logic [255:0] ps_hash
 );
   import zk_pkg::*;
-  mont_mul #(.N(FQ_N), .NINV(FQ_NINV)) u_mq (.clk, .a(mul_a), .b(mul_b), .p(mul_fq));
-  mont_mul #(.N(FR_N), .NINV(FR_NINV)) u_mr (.clk, .a(mul_a), .b(mul_b), .p(mul_fr));
+  mont_mul #(.N(FQ_N), .NINV(FQ_NINV)) u_mq (.clk, .en(mul_valid), .a(mul_a), .b(mul_b), .p(mul_fq));
+  mont_mul #(.N(FR_N), .NINV(FR_NINV)) u_mr (.clk, .en(mul_valid), .a(mul_a), .b(mul_b), .p(mul_fr));
   delay #(1, MUL_LAT) d_mul (.clk, .d(mul_valid), .q(mul_out_valid));
 
   mod_addsub #(.N(FQ_N)) u_aq (.clk, .sub(as_sub), .a(as_a), .b(as_b), .r(as_fq));

@@ -15,10 +15,20 @@ use crate::regs::Command;
 /// Digits per 64-byte beat of the digit stream.
 const DIGITS_PER_BEAT: usize = 32;
 
-/// The window (bits) that minimises the kernel's cycles for `n` points: per window, n pairs
-/// plus a digit beat per 32, two beats per bucket read back, and a fixed drain.
+/// Adder latency plus the bucket read: the fewest cycles between two additions to one bucket.
+const BUCKET_TURNAROUND: u64 = 41;
+/// Cycles per window besides the stream and read-back: registers, memory latency, drain.
+const WINDOW_OVERHEAD: u64 = 300;
+
+/// The window (bits) that minimises the kernel's cycles for `n` points. Per window: n pairs plus
+/// a digit beat per 32 — or, with fewer buckets than the adder's latency, one addition per
+/// bucket per turnaround — two beats per bucket read back, and a fixed overhead.
 pub fn window_bits(n: usize, cmax: u32) -> u32 {
-    let cost = |c: u32| 256u64.div_ceil(u64::from(c)) * (n as u64 * 33 / 32 + (1u64 << c) + 200);
+    let cost = |c: u32| {
+        let nb = 1u64 << (c - 1);
+        let stream = (n as u64 * 33 / 32).max(n as u64 * BUCKET_TURNAROUND / nb);
+        256u64.div_ceil(u64::from(c)) * (stream + 2 * nb + WINDOW_OVERHEAD)
+    };
     (2..=cmax).min_by_key(|&c| cost(c)).unwrap_or(cmax)
 }
 

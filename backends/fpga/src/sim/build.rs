@@ -159,7 +159,10 @@ fn build(model: Model) -> Result<PathBuf, SimError> {
         .map_err(|e| SimError::Build(format!("cannot run make: {e}")))?;
     if !out.status.success() {
         let log = String::from_utf8_lossy(&out.stderr);
-        let tail: String = log.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
+        // Errors first (Verilator's warnings can be many), then the end of the log.
+        let errors = log.lines().filter(|l| l.contains("Error") || l.contains("error:")).take(20);
+        let last = log.lines().rev().take(10).collect::<Vec<_>>().into_iter().rev();
+        let tail = errors.chain(last).collect::<Vec<_>>().join("\n");
         return Err(SimError::Build(format!("building the {} model failed ({}):\n{tail}", model.top(), out.status)));
     }
     fs::rename(&work, &dir).map_err(|e| SimError::Build(format!("cannot move the model into {}: {e}", dir.display())))?;
