@@ -122,15 +122,10 @@ pub fn setup(circuit: &TestCircuit, seed: u64) -> ProvingKey {
             w[signal as usize] += value * lagrange[i];
         }
     }
-    for k in 0..=circuit.n_public {
+    for (k, u_k) in u.iter_mut().enumerate().take(circuit.n_public + 1) {
         let row = circuit.constraints.len() + k;
-        coefficients.push(Coefficient {
-            matrix: Matrix::A,
-            constraint: row as u32,
-            signal: k as u32,
-            value: Fr::one(),
-        });
-        u[k] += lagrange[row];
+        coefficients.push(Coefficient { matrix: Matrix::A, constraint: row as u32, signal: k as u32, value: Fr::one() });
+        *u_k += lagrange[row];
     }
 
     let g1 = G1Projective::generator();
