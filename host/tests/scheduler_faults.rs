@@ -240,3 +240,16 @@ fn reference_msm(bases: &[G1Affine], scalars: &[Fr]) -> G1Affine {
     let _ = reference::msm::msm::<ark_bn254::g1::Config>;
     ark_bn254::G1Projective::msm(bases, scalars).unwrap().into_affine()
 }
+
+#[test]
+fn the_prover_reports_a_bad_pool_proof_through_fault_reporter() {
+    use zkaccel::groth16::FaultReporter;
+    let faulty = Arc::new(FaultyBackend::new("fpga:0", Behavior::Ok));
+    let scheduler = pool(&faulty, 0.0);
+    let (bases, scalars, expected) = support::msm_case(1 << 10, 8);
+    assert_eq!(scheduler.msm_g1(&bases, &scalars).unwrap().into_affine(), expected);
+    scheduler.report("scheduler", "the proof's pairing check", "the device's proof did not verify; the CPU's did");
+    assert_eq!(stats_of(&scheduler, "fpga:0").health.state, "unhealthy", "the accelerator that took shares");
+    assert_eq!(stats_of(&scheduler, "cpu").health.state, "healthy", "the CPU is never a suspect");
+    assert!(scheduler.report_pool_fault(FaultKind::WrongResult).is_empty(), "no shares since the last report");
+}

@@ -25,9 +25,14 @@ pub struct BenchArgs {
     #[arg(long = "log-n", value_delimiter = ',', env = "ZKACCEL_BENCH_LOG_N")]
     pub log_n: Vec<u32>,
 
-    /// Devices to benchmark, comma-separated ids (`cpu`, `cuda:0`, ...) or `all`.
-    #[arg(long, default_value = "cpu", env = "ZKACCEL_BACKEND")]
+    /// Devices to benchmark, comma-separated ids (`cpu`, `cuda:0`, ...) or `all` (`--devices` is the same flag).
+    #[arg(long, visible_alias = "devices", default_value = "cpu", env = "ZKACCEL_BACKEND")]
     pub backend: DeviceSelection,
+
+    /// Also run every case through the scheduler over the selected devices (beside each device
+    /// alone), and print each device's share, busy time and counters per case.
+    #[arg(long)]
+    pub scheduler: bool,
 
     /// What to compare against: `arkworks` (arkworks MSM, ark-poly NTT, light-poseidon) or `none`.
     #[arg(long, default_value = "arkworks", env = "ZKACCEL_BASELINE")]
@@ -76,7 +81,7 @@ impl BenchArgs {
 }
 
 /// The backends `selection` names, failing with the reason when one is absent.
-fn backends(selection: &DeviceSelection) -> anyhow::Result<Vec<Arc<dyn Backend>>> {
+pub(super) fn backends(selection: &DeviceSelection) -> anyhow::Result<Vec<Arc<dyn Backend>>> {
     let registry = Registry::detect(selection)?;
     if *selection == DeviceSelection::All {
         return Ok(registry.backends());
@@ -87,6 +92,9 @@ fn backends(selection: &DeviceSelection) -> anyhow::Result<Vec<Arc<dyn Backend>>
 
 /// Runs the benchmark and prints the results.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if args.scheduler {
+        return super::bench_scheduler::run(args);
+    }
     let config = args.config();
     let backends = backends(&args.backend)?;
     let refs: Vec<&dyn Backend> = backends.iter().map(|b| b.as_ref()).collect();

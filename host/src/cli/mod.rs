@@ -1,6 +1,8 @@
 //! Command-line arguments (clap derive) and the dispatch to each subcommand.
 
 mod bench;
+mod bench_scheduler;
+mod calibrate;
 mod devices;
 mod progress;
 mod prove;
@@ -36,6 +38,8 @@ pub enum Command {
     Prove(prove::ProveArgs),
     /// Verify a Groth16 proof with snarkjs's verification_key.json: exit 0 when valid, 1 when not.
     Verify(verify::VerifyArgs),
+    /// Measure each device's throughput for the scheduler and cache it (`bench --scheduler` uses it).
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// Runs the parsed command; the exit code is not success for an invalid proof.
@@ -45,6 +49,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Prove(args) => prove::run(&args, cli.verbose).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => verify::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args).map(|()| ExitCode::SUCCESS),
     }
 }
 
@@ -86,5 +91,17 @@ mod tests {
         assert!(Cli::try_parse_from(["zkaccel", "bench", "--op", "fft"]).is_err());
         assert!(Cli::try_parse_from(["zkaccel", "bench", "--backend", "tpu"]).is_err());
         assert!(Cli::try_parse_from(["zkaccel", "bench", "--baseline", "gnark"]).is_err());
+    }
+
+    #[test]
+    fn parses_scheduler_flags() {
+        let cli = Cli::try_parse_from(["zkaccel", "bench", "--scheduler", "--devices", "cpu,cuda:0"]).unwrap();
+        let Command::Bench(args) = cli.command else { panic!("bench") };
+        assert!(args.scheduler);
+        assert_eq!(args.backend.to_string(), "cpu,cuda:0", "--devices narrows like --backend");
+        let cli = Cli::try_parse_from(["zkaccel", "calibrate", "--devices", "cpu", "--output", "/tmp/c.json"]).unwrap();
+        let Command::Calibrate(args) = cli.command else { panic!("calibrate") };
+        assert_eq!(args.devices.to_string(), "cpu");
+        assert!(Cli::try_parse_from(["zkaccel", "calibrate", "--devices", "tpu"]).is_err());
     }
 }

@@ -283,6 +283,9 @@ fn time_op(backend: &dyn Backend, op: Op, n: usize, inputs: &Inputs) -> Option<f
     Some(best)
 }
 
+/// Measured (size, seconds) points per op of one device.
+type Measured = BTreeMap<Op, Vec<(u64, f64)>>;
+
 struct Inputs {
     g1: Vec<ark_bn254::G1Affine>,
     g2: Vec<ark_bn254::G2Affine>,
@@ -314,7 +317,7 @@ pub fn calibrate(backends: &[Arc<dyn Backend>], observer: &dyn CalibrationObserv
     };
     observer.begin(plan.len() as u64);
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let mut measured: BTreeMap<String, (DeviceCalibration, BTreeMap<Op, Vec<(u64, f64)>>)> = BTreeMap::new();
+    let mut measured: BTreeMap<String, (DeviceCalibration, Measured)> = BTreeMap::new();
     for (backend, op, log) in plan {
         let info = backend.info();
         observer.step(&format!("{op} 2^{log} on {}", info.id));
@@ -376,7 +379,14 @@ mod tests {
         let device = calibration.for_device(backends[0].info()).expect("measured");
         assert!(device.ops.contains_key("msm-g1") && device.ops.contains_key("ntt"), "{device:?}");
         calibration.save(&path).unwrap();
-        assert_eq!(Calibration::load(&path).unwrap().as_ref(), Some(&calibration));
+        let loaded = Calibration::load(&path).unwrap().expect("written");
+        let (a, b) = (loaded.for_device(backends[0].info()).unwrap(), device);
+        assert_eq!(a.ops.keys().collect::<Vec<_>>(), b.ops.keys().collect::<Vec<_>>());
+        for (op, model) in &a.ops {
+            for (p, q) in model.points().iter().zip(b.ops[op].points()) {
+                assert!(p.0 == q.0 && (p.1 - q.1).abs() <= 1e-12 * q.1, "{op}: {p:?} vs {q:?}");
+            }
+        }
         let mut old = calibration.clone();
         old.zkaccel_version = "0.0.0-old".into();
         std::fs::write(&path, serde_json::to_string(&old).unwrap()).unwrap();

@@ -187,11 +187,14 @@ mod tests {
         let mut hashes = cpu.poseidon_hash_batch(&inputs, 2).unwrap();
         assert_eq!(poseidon_sample(&inputs, 2, &hashes, 64), Ok(()));
         hashes[5] += Fr::one();
-        assert!(poseidon_sample(&inputs, 2, &hashes, 64).is_err());
+        assert_eq!(poseidon_sample(&inputs, 2, &hashes[..5], 64).unwrap_err(), "5 hashes returned for 32 messages");
+        hashes.iter_mut().for_each(|h| *h += Fr::one());
+        assert!(poseidon_sample(&inputs, 2, &hashes, 1).is_err(), "a systematic error is caught by one sample");
         let tree = cpu.merkle_tree(&inputs, zkaccel_backends::MerkleOutput::AllLevels).unwrap();
         assert_eq!(merkle_sample(&inputs, &tree, true, 64), Ok(()));
         let mut bad = tree.clone();
-        bad.levels[2][3] += Fr::one();
-        assert!(merkle_sample(&inputs, &bad, true, 200).is_err());
+        bad.levels[5][1] += Fr::one();
+        assert!(merkle_sample(&inputs, &bad, true, 1).is_err(), "a child of the root is always checked");
+        assert_eq!(merkle_sample(&inputs, &bad, true, 0), Ok(()), "without sampling only the shape is");
     }
 }

@@ -211,7 +211,7 @@ impl SchedulerConfig {
         if !(self.memory_fraction > 0.0 && self.memory_fraction <= 1.0) {
             return Err(format!("memory_fraction {} is outside (0, 1]", self.memory_fraction));
         }
-        if !(self.share_timeout_slack >= 1.0) {
+        if self.share_timeout_slack.is_nan() || self.share_timeout_slack < 1.0 {
             return Err(format!("share_timeout_slack {} is below 1", self.share_timeout_slack));
         }
         if self.backoff_initial > self.backoff_max {

@@ -38,12 +38,13 @@ pub mod health;
 pub mod metrics;
 mod msm;
 pub mod plan;
+mod reporter;
 pub mod trace;
 mod vector;
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::atomic::{AtomicIsize, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
@@ -94,6 +95,8 @@ struct Device {
     backlog_ns: AtomicU64,
     /// Per planned op: the largest call that did not run out of memory (usize::MAX: none yet).
     learned_cap: [AtomicUsize; 5],
+    /// Completed a share since the last pool-wide fault report (see `reporter`).
+    contributed: AtomicBool,
 }
 
 impl Device {
@@ -259,6 +262,7 @@ impl Scheduler {
                 abandoned: Arc::new(AtomicIsize::new(0)),
                 backlog_ns: AtomicU64::new(0),
                 learned_cap: std::array::from_fn(|_| AtomicUsize::new(usize::MAX)),
+                contributed: AtomicBool::new(false),
                 info,
             });
         }
@@ -585,6 +589,7 @@ impl Inner {
             match attempt(device) {
                 Ok(value) => {
                     d.metrics.share();
+                    d.contributed.store(true, Ordering::Release);
                     return Ok((value, device));
                 }
                 Err(fault) => {

@@ -206,7 +206,7 @@ mod tests {
         let capped = Candidate { device: 0, model: &m, backlog: 0.0, cap: 100 };
         let plan = split(10_000, &[capped.clone(), cand(1, &m)], 1).unwrap();
         assert!(plan[0].range.len() <= 100);
-        assert_eq!(split(10, &[capped.clone()], 1).unwrap()[0].range, 0..10);
+        assert_eq!(split(10, std::slice::from_ref(&capped), 1).unwrap()[0].range, 0..10);
         assert_eq!(split(1000, &[capped], 1), None);
         assert_eq!(split(0, &[], 1), Some(vec![]));
     }
