@@ -11,7 +11,7 @@ use zkaccel::groth16::format::{read_r1cs, read_wtns, read_zkey, ZkeyOptions};
 use zkaccel::groth16::proof::to_snarkjs_string;
 use zkaccel::groth16::{decimal, ProofOutput, Prover};
 use zkaccel::registry::{DeviceSelection, Registry};
-use zkaccel_backends::Backend;
+use zkaccel::scheduler::{Scheduler, SchedulerConfig};
 
 use super::progress::Phases;
 
@@ -27,8 +27,9 @@ pub struct ProveArgs {
     /// Where to write the public signals (snarkjs's public.json).
     pub public: PathBuf,
 
-    /// Devices to prove on, comma-separated ids (`cpu`, `cuda:0`, ...).
-    #[arg(long, default_value = "cpu", env = "ZKACCEL_DEVICES")]
+    /// Devices to prove on, comma-separated ids (`cpu`, `cuda:0`, ...) or `all` (every
+    /// hardware device found; the host scheduler splits the work among them).
+    #[arg(long, default_value = "all", env = "ZKACCEL_DEVICES")]
     pub devices: DeviceSelection,
 
     /// Check first that the witness satisfies every constraint of this .r1cs (names the first
@@ -92,8 +93,8 @@ fn prove(args: &ProveArgs, verbose: bool) -> anyhow::Result<()> {
 
     phases.step("loading the key's bases onto the devices");
     let t = Instant::now();
-    let backend = prover_backend(&args.devices)?;
-    let prover = Prover::new(key, backend)?;
+    let scheduler = scheduler(&args.devices)?;
+    let prover = Prover::new(key, scheduler.clone())?.with_fault_reporter(scheduler.clone());
     steps.setup = t.elapsed();
 
     phases.step("proving");
@@ -107,31 +108,27 @@ fn prove(args: &ProveArgs, verbose: bool) -> anyhow::Result<()> {
     phases.finish();
 
     if out.recomputed_on_cpu {
-        eprintln!("warning: the proof made on {} did not verify; it was recomputed on the CPU", prover_id(&prover));
+        eprintln!("warning: a device's part of the proof failed; the proof was recomputed on the CPU");
     }
     if verbose {
-        print_timings(&steps, &out, started.elapsed(), &prover_id(&prover));
+        let devices = scheduler.device_ids().join(", ");
+        print_timings(&steps, &out, started.elapsed(), &devices);
     }
     Ok(())
 }
 
-fn prover_id(prover: &Prover) -> String {
-    format!("{prover:?}")
-}
-
-/// The backend a proof runs on: the one selected device.
-fn prover_backend(selection: &DeviceSelection) -> anyhow::Result<Arc<dyn Backend>> {
+/// The scheduler over the selected devices (config file and `--devices`), which the prover
+/// runs on and reports faults to.
+fn scheduler(selection: &DeviceSelection) -> anyhow::Result<Arc<Scheduler>> {
+    let mut config = SchedulerConfig::load()?;
+    config.devices = Some(selection.clone());
     let registry = Registry::detect(selection)?;
-    let mut devices = if *selection == DeviceSelection::All {
-        registry.backends()
-    } else {
-        registry.entries().iter().map(|e| registry.require(&e.id)).collect::<Result<Vec<_>, _>>()?
-    };
-    match devices.len() {
-        1 => Ok(devices.remove(0)),
-        0 => anyhow::bail!("no device selected by --devices {selection} is available"),
-        n => anyhow::bail!("--devices {selection} selects {n} devices; name one of them"),
+    if *selection != DeviceSelection::All {
+        for entry in registry.entries() {
+            registry.require(&entry.id)?;
+        }
     }
+    Ok(Arc::new(Scheduler::from_registry(&registry, config)?))
 }
 
 /// Writes `text` to a temporary file beside `path`, then renames it over `path`: a crash never
