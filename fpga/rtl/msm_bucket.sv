@@ -27,7 +27,6 @@ module msm_bucket #(
   output logic [31:0]  conflicts,  // pairs sent to the conflict queue
   output logic [31:0]  stalls      // cycles the input waited on a full queue
 );
-  import zk_pkg::*;
   localparam int BW = CMAX - 1;
   localparam int NB = 1 << BW;
   localparam int CQW = $clog2(CQ_DEPTH);
@@ -99,7 +98,7 @@ module msm_bucket #(
   g1_madd #(.TAGW(BW)) u_add (
     .clk, .in_valid(a_valid), .in_tag(a_bk),
     .x1(rd_q[255:0]), .y1(rd_q[511:256]), .zz1(rd_q[767:512]), .zzz1(rd_q[1023:768]),
-    .x2(a_pt[255:0]), .y2(a_sign ? neg_mod(a_pt[511:256], FQ_N) : a_pt[511:256]), .p_inf(1'b0),
+    .x2(a_pt[255:0]), .y2(a_sign ? zk_pkg::neg_mod(a_pt[511:256], zk_pkg::FQ_N) : a_pt[511:256]), .p_inf(1'b0),
     .out_valid(w_valid), .out_tag(w_bk), .x3(wx), .y3(wy), .zz3(wzz), .zzz3(wzzz)
   );
 

@@ -1,5 +1,5 @@
 // Radix-2 NTT butterfly over Fr: (a, b, w) -> (a + w·b, a - w·b), one butterfly per cycle,
-// latency LAT = MUL_LAT + 1 (10) cycles. Values in Montgomery form.
+// latency LAT = zk_pkg::MUL_LAT + 1 (10) cycles. Values in Montgomery form.
 module ntt_bfly #(
   parameter int TAGW = 1
 ) (
@@ -11,10 +11,9 @@ module ntt_bfly #(
   output logic [TAGW-1:0] out_tag,
   output logic [255:0]    x, y
 );
-  import zk_pkg::*;
-  localparam int M = MUL_LAT;
-  fe_t t, a_m;
-  mont_mul #(.N(FR_N), .NINV(FR_NINV)) m_t (.clk, .en(in_valid), .a(w), .b(b), .p(t));
+  localparam int M = zk_pkg::MUL_LAT;
+  logic [255:0] t, a_m;
+  mont_mul #(.N(zk_pkg::FR_N), .NINV(zk_pkg::FR_NINV)) m_t (.clk, .en(in_valid), .a(w), .b(b), .p(t));
   delay #(256, M) d_a (.clk, .d(a), .q(a_m));
   logic v_m;
   logic [TAGW-1:0] tag_m;
@@ -22,7 +21,7 @@ module ntt_bfly #(
   always_ff @(posedge clk) begin
     out_valid <= v_m;
     out_tag   <= tag_m;
-    x <= add_mod(a_m, t, FR_N);
-    y <= sub_mod(a_m, t, FR_N);
+    x <= zk_pkg::add_mod(a_m, t, zk_pkg::FR_N);
+    y <= zk_pkg::sub_mod(a_m, t, zk_pkg::FR_N);
   end
 endmodule

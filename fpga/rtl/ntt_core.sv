@@ -27,14 +27,13 @@ module ntt_core #(
   output logic [511:0] out_data,
   input  logic         out_ok
 );
-  import zk_pkg::*;
   localparam logic [1:0] OP_LOAD = 2'd0, OP_TW = 2'd1, OP_STAGE = 2'd2, OP_STORE = 2'd3;
   localparam int NMAX = 1 << LOGMAX;
-  localparam int BL = MUL_LAT + 1;
+  localparam int BL = zk_pkg::MUL_LAT + 1;
 
-  fe_t bank0[NMAX];
-  fe_t bank1[NMAX];
-  fe_t tw[NMAX/2];
+  logic [255:0] bank0[NMAX];
+  logic [255:0] bank1[NMAX];
+  logic [255:0] tw[NMAX/2];
   logic cur;  // bank holding the current data
 
   logic active;
@@ -47,7 +46,7 @@ module ntt_core #(
   function automatic logic [LOGMAX-1:0] bitrev(input logic [LOGMAX-1:0] i, input logic [4:0] bits);
     logic [LOGMAX-1:0] r;
     for (int k = 0; k < LOGMAX; k++) r[k] = i[LOGMAX-1-k];
-    return r >> (LOGMAX - bits);
+    bitrev = r >> (LOGMAX - bits);
   endfunction
 
   // ---- butterfly addressing (STAGE) ------------------------------------------------------
@@ -66,7 +65,7 @@ module ntt_core #(
   assign issue_bf = active && op == OP_STAGE && cnt < total;
 
   // Synchronous reads, one cycle.
-  fe_t ra, rb, rw;
+  logic [255:0] ra, rb, rw;
   logic rv;
   logic [2*LOGMAX-1:0] raddr;
   always_ff @(posedge clk) begin
@@ -79,7 +78,7 @@ module ntt_core #(
 
   logic bv;
   logic [2*LOGMAX-1:0] baddr;
-  fe_t bx, by;
+  logic [255:0] bx, by;
   ntt_bfly #(.TAGW(2 * LOGMAX)) u_bf (
     .clk, .in_valid(rv), .in_tag(raddr), .a(ra), .b(rb), .w(rw),
     .out_valid(bv), .out_tag(baddr), .x(bx), .y(by)

@@ -1,7 +1,7 @@
 // Poseidon permutation core for t = 3 (2 inputs) with circomlib's constants (8 full rounds,
 // 57 partial), hashing as circomlib does: state [0, in0, in1], output state[0].
 //
-// One round unit, pipelined (LAT = 4·MUL_LAT + 2 = 38 cycles): add round constants, S-box
+// One round unit, pipelined (LAT = 4·zk_pkg::MUL_LAT + 2 = 38 cycles): add round constants, S-box
 // x^5 (three multiplications; partial rounds bypass elements 1 and 2), MDS (nine constant
 // multiplications and two additions). States loop through it 65 times; up to LAT hashes are in
 // flight, so a batch runs at one round per cycle (a hash every 65 cycles). A new message enters
@@ -18,20 +18,19 @@ module poseidon_t3 (
   output logic         out_valid,
   output logic [255:0] out_hash
 );
-  import zk_pkg::*;
   `include "poseidon_t3_consts.svh"
-  localparam int M = MUL_LAT;
+  localparam int M = zk_pkg::MUL_LAT;
   localparam int ROUNDS = 65;
   localparam int RF_HALF = 4;
 
   // Loop-back from the end of the pipeline.
   logic lp_valid;
   logic [6:0] lp_round;
-  fe_t lp0, lp1, lp2;
+  logic [255:0] lp0, lp1, lp2;
 
   logic take_new, e_valid;
   logic [6:0] e_round;
-  fe_t e0, e1, e2;
+  logic [255:0] e0, e1, e2;
   assign in_ready = !lp_valid && out_ok && !rst;
   assign take_new = in_valid && in_ready;
   always_comb begin
@@ -47,22 +46,22 @@ module poseidon_t3 (
   end
 
   // ---- add round constants (cycle 0 -> 1) ----------------------------------------------------
-  fe_t a0, a1, a2;
+  logic [255:0] a0, a1, a2;
   logic a_valid, a_full;
   logic [6:0] a_round;
   always_ff @(posedge clk) begin
-    a0 <= add_mod(e0, POSEIDON_C[3 * e_round], FR_N);
-    a1 <= add_mod(e1, POSEIDON_C[3 * e_round + 1], FR_N);
-    a2 <= add_mod(e2, POSEIDON_C[3 * e_round + 2], FR_N);
+    a0 <= zk_pkg::add_mod(e0, POSEIDON_C[3 * e_round], zk_pkg::FR_N);
+    a1 <= zk_pkg::add_mod(e1, POSEIDON_C[3 * e_round + 1], zk_pkg::FR_N);
+    a2 <= zk_pkg::add_mod(e2, POSEIDON_C[3 * e_round + 2], zk_pkg::FR_N);
     a_valid <= e_valid && !rst;
     a_round <= e_round;
     a_full <= e_round < RF_HALF || e_round >= ROUNDS - RF_HALF;
   end
 
   // ---- S-box (cycles 1 -> 3M+1) ---------------------------------------------------------------
-  fe_t a_in[3];
-  fe_t sb[3];
-  fe_t byp[3];
+  logic [255:0] a_in[3];
+  logic [255:0] sb[3];
+  logic [255:0] byp[3];
   assign a_in[0] = a0;
   assign a_in[1] = a1;
   assign a_in[2] = a2;
@@ -72,11 +71,11 @@ module poseidon_t3 (
     assign en0 = a_valid && (i == 0 || a_full);
     delay #(1, M) d_en1 (.clk, .d(en0), .q(en1));
     delay #(1, M) d_en2 (.clk, .d(en1), .q(en2));
-    fe_t x2, x4, x5, a_2m;
-    mont_mul #(.N(FR_N), .NINV(FR_NINV)) m2 (.clk, .en(en0), .a(a_in[i]), .b(a_in[i]), .p(x2));
-    mont_mul #(.N(FR_N), .NINV(FR_NINV)) m4 (.clk, .en(en1), .a(x2), .b(x2), .p(x4));
+    logic [255:0] x2, x4, x5, a_2m;
+    mont_mul #(.N(zk_pkg::FR_N), .NINV(zk_pkg::FR_NINV)) m2 (.clk, .en(en0), .a(a_in[i]), .b(a_in[i]), .p(x2));
+    mont_mul #(.N(zk_pkg::FR_N), .NINV(zk_pkg::FR_NINV)) m4 (.clk, .en(en1), .a(x2), .b(x2), .p(x4));
     delay #(256, 2 * M) d_a (.clk, .d(a_in[i]), .q(a_2m));
-    mont_mul #(.N(FR_N), .NINV(FR_NINV)) m5 (.clk, .en(en2), .a(x4), .b(a_2m), .p(x5));
+    mont_mul #(.N(zk_pkg::FR_N), .NINV(zk_pkg::FR_NINV)) m5 (.clk, .en(en2), .a(x4), .b(a_2m), .p(x5));
     delay #(256, 3 * M) d_b (.clk, .d(a_in[i]), .q(byp[i]));
     assign sb[i] = x5;
   end
@@ -85,14 +84,14 @@ module poseidon_t3 (
   delay #(9, 3 * M) d_sctl (.clk, .d({a_valid, a_full, a_round}), .q({s_valid, s_full, s_round}));
 
   // ---- MDS (cycles 3M+1 -> 4M+1 -> 4M+2) ------------------------------------------------------
-  fe_t b[3];
+  logic [255:0] b[3];
   assign b[0] = sb[0];
   assign b[1] = s_full ? sb[1] : byp[1];
   assign b[2] = s_full ? sb[2] : byp[2];
-  fe_t prod[9];
+  logic [255:0] prod[9];
   for (genvar i = 0; i < 3; i++) begin : g_row
     for (genvar j = 0; j < 3; j++) begin : g_col
-      mont_mul #(.N(FR_N), .NINV(FR_NINV)) mm (.clk, .en(s_valid), .a(POSEIDON_M[3 * i + j]), .b(b[j]), .p(prod[3 * i + j]));
+      mont_mul #(.N(zk_pkg::FR_N), .NINV(zk_pkg::FR_NINV)) mm (.clk, .en(s_valid), .a(POSEIDON_M[3 * i + j]), .b(b[j]), .p(prod[3 * i + j]));
     end
   end
   logic m_valid;
@@ -100,9 +99,9 @@ module poseidon_t3 (
   delay #(8, M) d_mctl (.clk, .d({s_valid, s_round}), .q({m_valid, m_round}));
 
   always_ff @(posedge clk) begin
-    lp0 <= add_mod(add_mod(prod[0], prod[1], FR_N), prod[2], FR_N);
-    lp1 <= add_mod(add_mod(prod[3], prod[4], FR_N), prod[5], FR_N);
-    lp2 <= add_mod(add_mod(prod[6], prod[7], FR_N), prod[8], FR_N);
+    lp0 <= zk_pkg::add_mod(zk_pkg::add_mod(prod[0], prod[1], zk_pkg::FR_N), prod[2], zk_pkg::FR_N);
+    lp1 <= zk_pkg::add_mod(zk_pkg::add_mod(prod[3], prod[4], zk_pkg::FR_N), prod[5], zk_pkg::FR_N);
+    lp2 <= zk_pkg::add_mod(zk_pkg::add_mod(prod[6], prod[7], zk_pkg::FR_N), prod[8], zk_pkg::FR_N);
     lp_valid <= m_valid && m_round != ROUNDS - 1 && !rst;
     lp_round <= m_round + 1;
     out_valid <= m_valid && m_round == ROUNDS - 1 && !rst;

@@ -31,13 +31,12 @@ module tb_units (
   output logic         ps_ready, ps_out_valid,
   output logic [255:0] ps_hash
 );
-  import zk_pkg::*;
-  mont_mul #(.N(FQ_N), .NINV(FQ_NINV)) u_mq (.clk, .en(mul_valid), .a(mul_a), .b(mul_b), .p(mul_fq));
-  mont_mul #(.N(FR_N), .NINV(FR_NINV)) u_mr (.clk, .en(mul_valid), .a(mul_a), .b(mul_b), .p(mul_fr));
-  delay #(1, MUL_LAT) d_mul (.clk, .d(mul_valid), .q(mul_out_valid));
+  mont_mul #(.N(zk_pkg::FQ_N), .NINV(zk_pkg::FQ_NINV)) u_mq (.clk, .en(mul_valid), .a(mul_a), .b(mul_b), .p(mul_fq));
+  mont_mul #(.N(zk_pkg::FR_N), .NINV(zk_pkg::FR_NINV)) u_mr (.clk, .en(mul_valid), .a(mul_a), .b(mul_b), .p(mul_fr));
+  delay #(1, zk_pkg::MUL_LAT) d_mul (.clk, .d(mul_valid), .q(mul_out_valid));
 
-  mod_addsub #(.N(FQ_N)) u_aq (.clk, .sub(as_sub), .a(as_a), .b(as_b), .r(as_fq));
-  mod_addsub #(.N(FR_N)) u_ar (.clk, .sub(as_sub), .a(as_a), .b(as_b), .r(as_fr));
+  mod_addsub #(.N(zk_pkg::FQ_N)) u_aq (.clk, .sub(as_sub), .a(as_a), .b(as_b), .r(as_fq));
+  mod_addsub #(.N(zk_pkg::FR_N)) u_ar (.clk, .sub(as_sub), .a(as_a), .b(as_b), .r(as_fr));
   delay #(1, 1) d_as (.clk, .d(as_valid), .q(as_out_valid));
 
   g1_madd #(.TAGW(16)) u_pa (

@@ -23,3 +23,5 @@ pub mod device;
 pub mod engines;
 
 pub use backend::FpgaBackend;
+pub mod probe;
+pub mod xrt;
