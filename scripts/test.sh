@@ -87,12 +87,30 @@ need_groth16_fixtures() {
   echo "Groth16 fixtures: $ZKACCEL_GROTH16_FIXTURES; snarkjs: $ZKACCEL_SNARKJS"
 }
 
+# Verilator (Debian's verilator) for the FPGA backend: its tests build the RTL into cycle-accurate
+# models (cached under target/zkaccel-fpga-sim/) and fail in CI when it is missing.
+need_verilator() {
+  if command -v verilator >/dev/null 2>&1 && command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1; then
+    return
+  fi
+  if ! is_root || ! command -v apt-get >/dev/null 2>&1; then
+    die "Verilator is missing: install verilator, make and g++ (Debian/Ubuntu) or your distribution's equivalent"
+  fi
+  step "installing Verilator (verilator, make, g++)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq verilator make g++ >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq verilator make g++ >/dev/null; } \
+    || die "could not install verilator with apt-get"
+  command -v verilator >/dev/null 2>&1 || die "verilator installed but not on PATH"
+}
+
 step "checking tools"
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust from https://rustup.rs"
 need_rust_component rustfmt fmt
 need_rust_component clippy clippy
 need_nvrtc
 need_lavapipe
+need_verilator
 need_groth16_fixtures
 # lavapipe warns on every device creation when this is unset.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
