@@ -7,6 +7,7 @@ module axi_rd #(
 ) (
   input  logic         clk,
   input  logic         rst,
+  input  logic         clear,     // clears `error` (a new command)
   // segments
   input  logic         seg_valid,
   input  logic [63:0]  seg_addr,
@@ -85,8 +86,9 @@ module axi_rd #(
       if (got) begin
         fifo[tail] <= rdata;
         tail <= tail + 1;
-        if (rresp[1]) error <= 1'b1;
       end
+      if (clear) error <= 1'b0;
+      else if (got && rresp[1]) error <= 1'b1;
       if (data_pop && data_valid) head <= head + 1;
       count <= count + (AW+1)'(got) - (AW+1)'(data_pop && data_valid);
       outstanding <= outstanding + (can_issue ? (AW+2)'(len) : '0) - (AW+2)'(got);

@@ -29,7 +29,7 @@ module axi_wr #(
   output logic         bready,
   input  logic [1:0]   bresp,
   output logic         done,
-  output logic         error
+  output logic         error      // a write answered SLVERR/DECERR since the last start
 );
   localparam int AW = $clog2(DEPTH);
   assign awsize = 3'd6;
@@ -111,7 +111,8 @@ module axi_wr #(
       end
       lcount <= lcount + 4'(can_issue) - 4'(wfire && wlast);
       bursts_open <= bursts_open + 32'(can_issue) - 32'(bvalid);
-      if (bvalid && bresp[1]) error <= 1'b1;
+      if (start) error <= 1'b0;
+      else if (bvalid && bresp[1]) error <= 1'b1;
     end
   end
 endmodule

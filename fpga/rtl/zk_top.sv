@@ -148,7 +148,7 @@ module zk_top #(
   logic rd_valid, rd_pop, rd_idle, rd_err;
   logic [511:0] rd_data;
   axi_rd u_rd (
-    .clk, .rst, .seg_valid, .seg_addr, .seg_beats, .seg_ready,
+    .clk, .rst, .clear(start_pulse), .seg_valid, .seg_addr, .seg_beats, .seg_ready,
     .arvalid(m_arvalid), .arready(m_arready), .araddr(m_araddr), .arlen(m_arlen), .arsize(m_arsize),
     .arburst(m_arburst), .rvalid(m_rvalid), .rready(m_rready), .rdata(m_rdata), .rresp(m_rresp),
     .rlast(m_rlast), .data_valid(rd_valid), .data(rd_data), .data_pop(rd_pop), .idle(rd_idle), .error(rd_err)
@@ -400,7 +400,7 @@ module zk_top #(
             done_flag <= 1'b1;
             stat0 <= conflicts;
             stat1 <= stalls;
-            if (rd_err || wr_err) begin
+            if (rd_err || (need_wr && wr_err)) begin
               err_flag <= 1'b1;
               err_code <= ERR_BUS;
             end

@@ -7,7 +7,7 @@ use ark_ec::AdditiveGroup;
 use ark_ff::{BigInteger, Field, PrimeField, Zero};
 use rayon::prelude::*;
 use zkaccel_backends::device_layout::{fq_from_bytes, XYZZ_BYTES};
-use zkaccel_backends::Result;
+use zkaccel_backends::{BackendError, Result};
 
 use crate::device::{Device, Session};
 use crate::regs::Command;
@@ -115,7 +115,15 @@ pub fn msm(
     c: Option<u32>,
 ) -> Result<G1Projective> {
     let n = scalars.len();
-    let c = c.unwrap_or_else(|| window_bits(n, device.caps().cmax));
+    let cmax = device.caps().cmax;
+    let c = c.unwrap_or_else(|| window_bits(n, cmax));
+    if !(2..=cmax).contains(&c) {
+        // Signed digits in [−2^(c−1), 2^(c−1)) need c ≥ 2; the kernel holds 2^(cmax−1) buckets.
+        return Err(BackendError::InvalidInput(format!("MSM window of {c} bits is outside 2..={cmax}")));
+    }
+    if identity.len() != n {
+        return Err(BackendError::LengthMismatch { what: "MSM identity mask vs scalars", expected: n, got: identity.len() });
+    }
     let digits = signed_digits(scalars, identity, c);
     let nb = 1usize << (c - 1);
     let digit_bytes = n.div_ceil(DIGITS_PER_BEAT) * 64;
