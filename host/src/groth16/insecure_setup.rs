@@ -124,7 +124,12 @@ pub fn setup(circuit: &TestCircuit, seed: u64) -> ProvingKey {
     }
     for (k, u_k) in u.iter_mut().enumerate().take(circuit.n_public + 1) {
         let row = circuit.constraints.len() + k;
-        coefficients.push(Coefficient { matrix: Matrix::A, constraint: row as u32, signal: k as u32, value: Fr::one() });
+        coefficients.push(Coefficient {
+            matrix: Matrix::A,
+            constraint: row as u32,
+            signal: k as u32,
+            value: Fr::one(),
+        });
         *u_k += lagrange[row];
     }
 
