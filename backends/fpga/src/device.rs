@@ -78,7 +78,13 @@ impl Device {
         }
         let describe = transport.describe();
         let memory_bytes = transport.memory_bytes();
-        Ok(Device { transport: Mutex::new(transport), log: Mutex::new(CycleLog::default()), caps, describe, memory_bytes })
+        Ok(Device {
+            transport: Mutex::new(transport),
+            log: Mutex::new(CycleLog::default()),
+            caps,
+            describe,
+            memory_bytes,
+        })
     }
 
     /// The kernel's capabilities.
@@ -139,7 +145,15 @@ impl Session<'_> {
     }
 
     /// Runs one command: arguments, start, wait (at most `max_cycles`), then the status.
-    pub fn run(&mut self, cmd: Command, n: u32, arg: u32, addrs: [u64; 3], items: u64, max_cycles: u64) -> Result<CommandStats> {
+    pub fn run(
+        &mut self,
+        cmd: Command,
+        n: u32,
+        arg: u32,
+        addrs: [u64; 3],
+        items: u64,
+        max_cycles: u64,
+    ) -> Result<CommandStats> {
         let t = &mut self.transport;
         t.write_reg(regs::OP, cmd as u32)?;
         t.write_reg(regs::N, n)?;

@@ -24,4 +24,5 @@ pub mod engines;
 
 pub use backend::FpgaBackend;
 pub mod probe;
+pub mod projection;
 pub mod xrt;

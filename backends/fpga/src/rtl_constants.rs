@@ -37,3 +37,17 @@ pub fn poseidon_t3_svh() -> String {
     array(&mut out, "POSEIDON_M", &p.mds);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn committed_poseidon_constants_match_the_reference() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(super::POSEIDON_T3_SVH);
+        let committed = std::fs::read_to_string(&path).expect("the generated constants file is committed");
+        assert!(
+            committed == super::poseidon_t3_svh(),
+            "{} is stale: run `cargo run --release -p zkaccel-fpga --example gen_rtl_constants`",
+            path.display()
+        );
+    }
+}

@@ -81,7 +81,8 @@ fn load_api() -> std::result::Result<(libloading::Library, Api), String> {
         ($name:literal) => {
             // SAFETY: the symbol is XRT's C API function of that name, declared with the
             // signature of the field it is stored in (xrt_device.h, xrt_kernel.h, xrt_bo.h).
-            *unsafe { lib.get($name) }.map_err(|e| format!("libxrt_coreutil lacks {}: {e}", String::from_utf8_lossy($name)))?
+            *unsafe { lib.get($name) }
+                .map_err(|e| format!("libxrt_coreutil lacks {}: {e}", String::from_utf8_lossy($name)))?
         };
     }
     let api = Api {
@@ -133,8 +134,9 @@ impl XrtCard {
     /// kernel. `Err` says what is missing.
     pub fn open() -> std::result::Result<Self, String> {
         let (lib, api) = load_api()?;
-        let xclbin = std::env::var(XCLBIN_ENV)
-            .map_err(|_| format!("no xclbin: set {XCLBIN_ENV} to the xclbin built from fpga/rtl (kernel `{KERNEL_NAME}`)"))?;
+        let xclbin = std::env::var(XCLBIN_ENV).map_err(|_| {
+            format!("no xclbin: set {XCLBIN_ENV} to the xclbin built from fpga/rtl (kernel `{KERNEL_NAME}`)")
+        })?;
         let index: u32 = match std::env::var(DEVICE_ENV) {
             Ok(v) => v.parse().map_err(|_| format!("{DEVICE_ENV}={v:?} is not a device index"))?,
             Err(_) => 0,
@@ -168,7 +170,16 @@ impl XrtCard {
                 (api.kernel_close)(kernel);
                 return fail(format!("XRT gave no memory bank for `{KERNEL_NAME}`"));
             }
-            Ok(XrtCard { api, device, kernel, group: group as u32, buffers: HashMap::new(), next_id: 1, index, _lib: lib })
+            Ok(XrtCard {
+                api,
+                device,
+                kernel,
+                group: group as u32,
+                buffers: HashMap::new(),
+                next_id: 1,
+                index,
+                _lib: lib,
+            })
         }
     }
 
@@ -224,7 +235,11 @@ impl Transport for XrtCard {
             (self.api.bo_write)(bo, data.as_ptr().cast(), data.len(), offset) == 0
                 && (self.api.bo_sync)(bo, SYNC_TO_DEVICE, data.len(), offset) == 0
         };
-        if ok { Ok(()) } else { Err(lost("XRT buffer write failed".into())) }
+        if ok {
+            Ok(())
+        } else {
+            Err(lost("XRT buffer write failed".into()))
+        }
     }
 
     fn read(&mut self, buffer: &DeviceBuffer, offset: usize, out: &mut [u8]) -> Result<()> {
@@ -237,7 +252,11 @@ impl Transport for XrtCard {
             (self.api.bo_sync)(bo, SYNC_FROM_DEVICE, out.len(), offset) == 0
                 && (self.api.bo_read)(bo, out.as_mut_ptr().cast(), out.len(), offset) == 0
         };
-        if ok { Ok(()) } else { Err(lost("XRT buffer read failed".into())) }
+        if ok {
+            Ok(())
+        } else {
+            Err(lost("XRT buffer read failed".into()))
+        }
     }
 
     fn write_reg(&mut self, offset: u32, value: u32) -> Result<()> {
@@ -259,7 +278,8 @@ impl Transport for XrtCard {
 
     fn wait(&mut self, max_cycles: u64) -> Result<()> {
         // The cycle budget at the kernel's clock, with ten times the margin and at least a second.
-        let limit = Duration::from_nanos(max_cycles.saturating_mul(10_000_000_000 / CLOCK_HZ)).max(Duration::from_secs(1));
+        let limit =
+            Duration::from_nanos(max_cycles.saturating_mul(10_000_000_000 / CLOCK_HZ)).max(Duration::from_secs(1));
         let start = Instant::now();
         loop {
             if self.read_reg(regs::CTRL)? & regs::CTRL_DONE != 0 {

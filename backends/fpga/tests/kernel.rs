@@ -66,7 +66,12 @@ fn the_kernel_rejects_bad_commands_with_a_typed_error() {
     let mut session = device.session();
     // Window of 0 bits, NTT above the on-chip size, stage beyond log n, zero Poseidon messages.
     let logmax = device.caps().ntt_logmax;
-    for (cmd, n, arg) in [(Command::MsmWindow, 4, 0), (Command::NttLoad, 0, logmax + 1), (Command::NttStage, 3, 3), (Command::Poseidon, 0, 0)] {
+    for (cmd, n, arg) in [
+        (Command::MsmWindow, 4, 0),
+        (Command::NttLoad, 0, logmax + 1),
+        (Command::NttStage, 3, 3),
+        (Command::Poseidon, 0, 0),
+    ] {
         let err = session.run(cmd, n, arg, [0; 3], 0, 10_000).expect_err("must be rejected");
         match err {
             BackendError::DeviceLost { reason, .. } => {
@@ -78,7 +83,10 @@ fn the_kernel_rejects_bad_commands_with_a_typed_error() {
     // A read outside the simulated memory: the AXI master sees SLVERR and the kernel says so.
     let far = 1u64 << 40;
     let err = session.run(Command::Poseidon, 1, 0, [far, 0, 0], 1, 100_000).expect_err("bus error");
-    assert!(matches!(&err, BackendError::DeviceLost { reason, .. } if reason.contains(&format!("error code {}", regs::ERR_BUS))), "{err:?}");
+    assert!(
+        matches!(&err, BackendError::DeviceLost { reason, .. } if reason.contains(&format!("error code {}", regs::ERR_BUS))),
+        "{err:?}"
+    );
     // The kernel still works afterwards.
     drop(session);
     let backend_ok = device.session().run(Command::NttStage, 0, 1, [0; 3], 1, 10_000);
@@ -98,7 +106,8 @@ fn xrt_absence_is_reported_or_the_card_runs_an_msm() {
         Ok(card) => {
             let backend = FpgaBackend::new("fpga:xrt", Box::new(card)).expect("the card's kernel answers");
             let g = G1Affine::generator();
-            let got = zkaccel_backends::Backend::msm_g1(&backend, &[g, g], &[Fr::from(2u64), Fr::from(3u64)]).expect("msm");
+            let got =
+                zkaccel_backends::Backend::msm_g1(&backend, &[g, g], &[Fr::from(2u64), Fr::from(3u64)]).expect("msm");
             assert_eq!(got.into_affine(), (g * Fr::from(5u64)).into_affine());
         }
     }

@@ -99,11 +99,8 @@ fn mod_add_sub_match_arkworks() {
         let run = sim.add_sub(sub, &al, &bl);
         assert_eq!(run.cycles, n as u64 + 1, "one result per cycle, latency 1");
         for i in 0..n {
-            let (want_r, want_q) = if sub {
-                (a[i] - b[i], fq(al[i]) - fq(bl[i]))
-            } else {
-                (a[i] + b[i], fq(al[i]) + fq(bl[i]))
-            };
+            let (want_r, want_q) =
+                if sub { (a[i] - b[i], fq(al[i]) - fq(bl[i])) } else { (a[i] + b[i], fq(al[i]) + fq(bl[i])) };
             assert_eq!(fr(run.out.1[i]), want_r, "Fr {} {i}", if sub { "sub" } else { "add" });
             assert_eq!(run.out.0[i], fq_l(want_q), "Fq {} {i}", if sub { "sub" } else { "add" });
         }
@@ -177,12 +174,12 @@ fn g1_madd_matches_model_and_arkworks_including_identity_and_doubling() {
         let b = g * Fr::rand(&mut r);
         let z = Fq::rand(&mut r);
         match i % 8 {
-            0 => case(G1Projective::zero(), z, p, false),         // empty bucket
-            1 => case(p.into(), z, p, false),                     // doubling
-            2 => case((-p).into(), z, p, false),                  // P + (−P)
-            3 => case(b, z, p, true),                             // the identity point
-            4 => case(p.into(), Fq::one(), p, false),             // doubling, Z = 1
-            _ => case(b, z, p, false),                            // generic
+            0 => case(G1Projective::zero(), z, p, false), // empty bucket
+            1 => case(p.into(), z, p, false),             // doubling
+            2 => case((-p).into(), z, p, false),          // P + (−P)
+            3 => case(b, z, p, true),                     // the identity point
+            4 => case(p.into(), Fq::one(), p, false),     // doubling, Z = 1
+            _ => case(b, z, p, false),                    // generic
         }
     }
     let bl: Vec<[Limbs; 4]> = buckets.iter().map(|b| b.map(fq_l)).collect();
@@ -227,6 +224,7 @@ fn poseidon_core_matches_reference_at_one_round_per_cycle() {
     let bound = 65 * 38 * (n as u64).div_ceil(38) + 40;
     assert!(run.cycles > 0 && run.cycles <= bound, "{} cycles for {n} hashes, expected at most {bound}", run.cycles);
     let known = sim.poseidon(&[[fr_l(Fr::from(1u64)), fr_l(Fr::from(2u64))]]);
-    let expected = zkaccel_backends::field_input::fr_from_str(zkaccel_backends::conformance::poseidon::KNOWN_ANSWERS[0].1);
+    let expected =
+        zkaccel_backends::field_input::fr_from_str(zkaccel_backends::conformance::poseidon::KNOWN_ANSWERS[0].1);
     assert_eq!(Ok(fr(known.out[0])), expected, "Poseidon([1, 2]) from circomlibjs");
 }

@@ -88,7 +88,8 @@ pub fn bucket_point(bytes: &[u8]) -> G1Projective {
     if zz.is_zero() {
         return G1Projective::zero();
     }
-    let (x, y, zzz): (Fq, Fq, Fq) = (fq_from_bytes(&bytes[0..32]), fq_from_bytes(&bytes[32..64]), fq_from_bytes(&bytes[96..128]));
+    let (x, y, zzz): (Fq, Fq, Fq) =
+        (fq_from_bytes(&bytes[0..32]), fq_from_bytes(&bytes[32..64]), fq_from_bytes(&bytes[96..128]));
     let z = zz * zzz;
     G1Projective::new_unchecked(x * zzz * z, y * zz * z.square(), z)
 }
@@ -122,7 +123,11 @@ pub fn msm(
         return Err(BackendError::InvalidInput(format!("MSM window of {c} bits is outside 2..={cmax}")));
     }
     if identity.len() != n {
-        return Err(BackendError::LengthMismatch { what: "MSM identity mask vs scalars", expected: n, got: identity.len() });
+        return Err(BackendError::LengthMismatch {
+            what: "MSM identity mask vs scalars",
+            expected: n,
+            got: identity.len(),
+        });
     }
     let digits = signed_digits(scalars, identity, c);
     let nb = 1usize << (c - 1);

@@ -13,10 +13,13 @@ use zkaccel_backends::{BackendError, Coset, NttConfig, NttDirection, Result};
 use crate::device::Device;
 use crate::regs::Command;
 
+/// One twiddle table as device bytes, per (log n, inverse).
+type Tables = HashMap<(u32, bool), Arc<Vec<u8>>>;
+
 /// Twiddle tables (device bytes) per (log n, inverse).
 #[derive(Default)]
 pub struct Twiddles {
-    tables: Mutex<HashMap<(u32, bool), Arc<Vec<u8>>>>,
+    tables: Mutex<Tables>,
 }
 
 impl Twiddles {
@@ -27,7 +30,8 @@ impl Twiddles {
             return Ok(t.clone());
         }
         let n = 1u64 << log_n;
-        let omega = Fr::get_root_of_unity(n).ok_or(BackendError::InvalidInput(format!("no root of unity of order {n}")))?;
+        let omega =
+            Fr::get_root_of_unity(n).ok_or(BackendError::InvalidInput(format!("no root of unity of order {n}")))?;
         let w = if inverse { omega.inverse().unwrap_or(omega) } else { omega };
         let half = (n / 2) as usize;
         let mut values = Vec::with_capacity(half.max(2));

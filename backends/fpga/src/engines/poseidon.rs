@@ -26,7 +26,8 @@ pub fn hash_pairs(device: &Device, inputs: &[Fr]) -> Result<Vec<Fr>> {
             }
         };
         let budget = 70 * count as u64 + 20_000;
-        let result = session.run(Command::Poseidon, count as u32, 0, [input.addr, output.addr, 0], count as u64, budget);
+        let result =
+            session.run(Command::Poseidon, count as u32, 0, [input.addr, output.addr, 0], count as u64, budget);
         let mut bytes = vec![0u8; count * 32];
         let read = result.and_then(|_| session.read(&output, 0, &mut bytes));
         session.free(input);

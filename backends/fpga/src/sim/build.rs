@@ -139,8 +139,8 @@ fn build(model: Model) -> Result<PathBuf, SimError> {
     }
     fs::create_dir_all(&cache).map_err(|e| SimError::Build(format!("cannot create {}: {e}", cache.display())))?;
     let lock_path = cache.join(format!("{}.lock", model.top()));
-    let lock = File::create(&lock_path)
-        .map_err(|e| SimError::Build(format!("cannot create {}: {e}", lock_path.display())))?;
+    let lock =
+        File::create(&lock_path).map_err(|e| SimError::Build(format!("cannot create {}: {e}", lock_path.display())))?;
     lock.lock().map_err(|e| SimError::Build(format!("cannot lock {}: {e}", lock_path.display())))?;
     if lib.is_file() {
         return Ok(lib);
@@ -165,7 +165,8 @@ fn build(model: Model) -> Result<PathBuf, SimError> {
         let tail = errors.chain(last).collect::<Vec<_>>().join("\n");
         return Err(SimError::Build(format!("building the {} model failed ({}):\n{tail}", model.top(), out.status)));
     }
-    fs::rename(&work, &dir).map_err(|e| SimError::Build(format!("cannot move the model into {}: {e}", dir.display())))?;
+    fs::rename(&work, &dir)
+        .map_err(|e| SimError::Build(format!("cannot move the model into {}: {e}", dir.display())))?;
     eprintln!("built the Verilator model {} in {:.0?} ({})", model.top(), started.elapsed(), dir.display());
     Ok(lib)
 }

@@ -13,8 +13,7 @@ pub type Limbs = [u64; 4];
 type MulFn = unsafe extern "C" fn(*mut c_void, *const u64, *const u64, usize, *mut u64, *mut u64) -> u64;
 type AddSubFn = unsafe extern "C" fn(*mut c_void, i32, *const u64, *const u64, usize, *mut u64, *mut u64) -> u64;
 type G1AddFn = unsafe extern "C" fn(*mut c_void, *const u64, *const u64, *const u8, usize, *mut u64) -> u64;
-type BflyFn =
-    unsafe extern "C" fn(*mut c_void, *const u64, *const u64, *const u64, usize, *mut u64, *mut u64) -> u64;
+type BflyFn = unsafe extern "C" fn(*mut c_void, *const u64, *const u64, *const u64, usize, *mut u64, *mut u64) -> u64;
 type PoseidonFn = unsafe extern "C" fn(*mut c_void, *const u64, usize, *mut u64) -> u64;
 
 /// Results of a unit run: the outputs and the cycles it took.
