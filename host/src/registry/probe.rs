@@ -73,13 +73,28 @@ pub fn webgpu(selection: &DeviceSelection) -> ProbeOutcome {
     Ok(backends)
 }
 
-/// FPGA cards (or their simulation). Not compiled in yet.
-pub fn fpga(_: &DeviceSelection) -> ProbeOutcome {
-    Err(not_compiled_in("FPGA", "fpga"))
-}
-
-fn not_compiled_in(name: &str, feature: &str) -> String {
-    format!("not compiled in: this build has no {name} backend (feature `{feature}`); later issues add it")
+/// FPGAs: a card through XRT (`fpga:xrt`) where libxrt, an xclbin and a card are present, and
+/// the Verilator-simulated card (`fpga:sim`) only when the selection names it (it is far slower
+/// than the CPU and is used for testing and cycle-count projections).
+pub fn fpga(selection: &DeviceSelection) -> ProbeOutcome {
+    let mut backends: Vec<Arc<dyn Backend>> = Vec::new();
+    let mut reasons = Vec::new();
+    if selection.asks_hardware(DeviceKind::Fpga) {
+        match zkaccel_fpga::probe::xrt() {
+            Ok(card) => backends.push(Arc::new(card)),
+            Err(reason) => reasons.push(reason),
+        }
+    }
+    if selection.asks_software(DeviceKind::Fpga) {
+        match zkaccel_fpga::probe::sim() {
+            Ok(sim) => backends.push(Arc::new(sim)),
+            Err(reason) => reasons.push(reason),
+        }
+    }
+    if backends.is_empty() {
+        return Err(reasons.join("; "));
+    }
+    Ok(backends)
 }
 
 /// Memory the OS reports as available now, in bytes; `None` where it cannot tell.
@@ -102,8 +117,12 @@ mod tests {
 
     #[test]
     fn absent_kinds_say_why() {
-        let reason = fpga(&DeviceSelection::All).err().expect("absent in this build");
-        assert!(reason.starts_with("not compiled in") && reason.contains("`fpga`"), "{reason}");
+        // By default only XRT cards are looked for, never the simulator; where absent, the
+        // reason says what is missing.
+        match fpga(&DeviceSelection::All) {
+            Ok(backends) => assert!(backends.iter().all(|b| b.info().id == "fpga:xrt"), "only XRT cards by default"),
+            Err(reason) => assert!(reason.starts_with("fpga:xrt:") && !reason.contains("fpga:sim"), "{reason}"),
+        }
         // CUDA and WebGPU are compiled in: where absent, the reason names what is missing.
         match cuda(&DeviceSelection::All) {
             Ok(backends) => assert!(backends.iter().all(|b| b.info().kind == DeviceKind::Cuda)),

@@ -14,14 +14,15 @@ const KINDS: [(DeviceKind, &str); 4] =
 
 /// One device named on the command line: a kind, and for accelerators optionally an index
 /// (`cuda` means every CUDA GPU, `cuda:1` the second one). `webgpu:cpu` names WebGPU's CPU
-/// software adapter (lavapipe), which is never used unless named.
+/// software adapter (lavapipe) and `fpga:sim` the Verilator-simulated FPGA card, which are never
+/// used unless named; `fpga:xrt` is the same as `fpga` (XRT cards).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DeviceId {
     /// Kind of hardware.
     pub kind: DeviceKind,
     /// Index among the devices of that kind; `None` selects all of them.
     pub index: Option<u32>,
-    /// The software adapter of its kind (`webgpu:cpu`) rather than hardware.
+    /// The software device of its kind (`webgpu:cpu`, `fpga:sim`) rather than hardware.
     pub software: bool,
 }
 
@@ -45,6 +46,7 @@ impl DeviceId {
 impl fmt::Display for DeviceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.software, self.index) {
+            (true, _) if self.kind == DeviceKind::Fpga => write!(f, "fpga:sim"),
             (true, _) => write!(f, "{}:cpu", self.kind),
             (false, Some(index)) => write!(f, "{}:{index}", self.kind),
             (false, None) => write!(f, "{}", self.kind),
@@ -61,6 +63,12 @@ impl FromStr for DeviceId {
             || RegistryError::UnknownDevice { given: s.trim().to_string(), valid: DeviceSelection::valid_forms() };
         if given == "webgpu:cpu" {
             return Ok(DeviceId { kind: DeviceKind::WebGpu, index: None, software: true });
+        }
+        if given == "fpga:sim" {
+            return Ok(DeviceId { kind: DeviceKind::Fpga, index: None, software: true });
+        }
+        if given == "fpga:xrt" {
+            return Ok(DeviceId::all_of(DeviceKind::Fpga));
         }
         let (name, index) = match given.split_once(':') {
             Some((name, index)) => (name, Some(index.parse::<u32>().map_err(|_| unknown())?)),
@@ -88,7 +96,9 @@ pub enum DeviceSelection {
 impl DeviceSelection {
     /// The accepted forms, for error messages and help text.
     pub fn valid_forms() -> Vec<String> {
-        ["all", "cpu", "cuda[:N]", "webgpu[:N]", "webgpu:cpu", "fpga[:N]"].map(String::from).to_vec()
+        ["all", "cpu", "cuda[:N]", "webgpu[:N]", "webgpu:cpu", "fpga[:N]", "fpga:xrt", "fpga:sim"]
+            .map(String::from)
+            .to_vec()
     }
 
     /// Whether any device of `kind` is selected.
@@ -99,7 +109,7 @@ impl DeviceSelection {
         }
     }
 
-    /// Whether a software adapter of `kind` is named (`webgpu:cpu`).
+    /// Whether a software device of `kind` is named (`webgpu:cpu`, `fpga:sim`).
     pub fn asks_software(&self, kind: DeviceKind) -> bool {
         match self {
             DeviceSelection::All => false,
@@ -227,6 +237,17 @@ mod tests {
         let all = DeviceSelection::All;
         assert!(!all.asks_software(DeviceKind::WebGpu) && all.asks_hardware(DeviceKind::WebGpu));
         assert!("cuda:cpu".parse::<DeviceSelection>().is_err());
+    }
+
+    #[test]
+    fn fpga_sim_names_only_the_simulator_and_fpga_xrt_the_cards() {
+        let sel: DeviceSelection = "fpga:sim".parse().unwrap();
+        assert_eq!(sel.to_string(), "fpga:sim");
+        assert!(sel.asks_software(DeviceKind::Fpga) && !sel.asks_hardware(DeviceKind::Fpga));
+        assert!(sel.selects(DeviceKind::Fpga, "fpga:sim") && !sel.selects(DeviceKind::Fpga, "fpga:xrt"));
+        let xrt: DeviceSelection = "fpga:xrt".parse().unwrap();
+        assert!(xrt.asks_hardware(DeviceKind::Fpga) && !xrt.asks_software(DeviceKind::Fpga));
+        assert!(!DeviceSelection::All.asks_software(DeviceKind::Fpga));
     }
 
     #[test]
