@@ -75,8 +75,15 @@ need_lavapipe() {
 # Groth16 keys, witnesses and snarkjs proofs that host/tests/groth16_snarkjs.rs checks zkaccel
 # against, built by scripts/groth16-fixtures.sh (a rerun with nothing changed takes a second).
 need_groth16_fixtures() {
-  command -v node >/dev/null 2>&1 || die "node is missing: install Node.js 18 or later with npm (the Groth16 tests run snarkjs)"
-  command -v npm >/dev/null 2>&1 || die "npm is missing: install npm (the Groth16 tests install snarkjs with it)"
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    is_root && command -v apt-get >/dev/null 2>&1 \
+      || die "Node.js or npm is missing: install Node.js 18 or later with npm (the Groth16 tests run snarkjs)"
+    step "installing Node.js and npm (Debian's nodejs, npm)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq nodejs npm >/dev/null \
+      || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; } \
+      || die "could not install nodejs and npm with apt-get"
+  fi
   step "Groth16 fixtures (circom2 and snarkjs)"
   local vars
   vars=$(scripts/groth16-fixtures.sh target/groth16-fixtures) || die "could not build the Groth16 fixtures (scripts/groth16-fixtures.sh)"
