@@ -89,7 +89,7 @@ fn devices_filter_and_unknown_device() {
 #[test]
 fn bench_msm_writes_verified_json() {
     let report = bench_json(&["--op", "msm", "--log-n", "8", "--repeat", "1"]);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], zkaccel::bench::report::SCHEMA_VERSION);
     assert!(report["machine"]["logical_cores"].as_u64().unwrap() >= 1);
     assert_eq!(report["config"]["backends"][0], "cpu");
     assert_eq!(report["config"]["devices"][0]["id"], "cpu");

@@ -90,7 +90,11 @@ impl Backend for TestBackend {
     }
 
     fn msm_g1_resident(&self, handle: BasesHandle, range: Range<usize>, scalars: &[Fr]) -> Result<G1Projective> {
-        self.inner.msm_g1_resident(handle, range, scalars)
+        let mut out = self.inner.msm_g1_resident(handle, range, scalars)?;
+        if self.fault == Fault::MsmOffByGenerator {
+            out += G1Projective::generator();
+        }
+        Ok(out)
     }
 
     fn msm_g2_resident(&self, handle: BasesHandle, range: Range<usize>, scalars: &[Fr]) -> Result<G2Projective> {
@@ -105,6 +109,10 @@ impl Backend for TestBackend {
                 needed_bytes: 4096,
                 available_bytes: 1024,
             });
+        }
+        if config.coset != zkaccel_backends::Coset::None {
+            // Coset NTTs (the Groth16 quotient) come from the CPU backend, unfaulted.
+            return self.inner.ntt(data, config);
         }
         let mut v = data.to_vec();
         match config.direction {
@@ -187,6 +195,41 @@ fn wrong_msm_fails() {
 }
 
 #[test]
+fn wrong_key_like_msm_fails() {
+    assert_fails(Fault::MsmOffByGenerator, BenchOp::MsmKey, 7, BaselineKind::Arkworks, "baseline");
+    assert_fails(Fault::MsmOffByGenerator, BenchOp::MsmKey, 7, BaselineKind::None, "reference");
+}
+
+#[test]
+fn wrong_groth16_proofs_fail_the_run() {
+    let config = BenchConfig { ops: vec![BenchOp::Groth16], repeat: Some(1), warmup: 0, ..BenchConfig::default() };
+    let good: Arc<dyn Backend> = Arc::new(TestBackend::new(Fault::None));
+    let outcome = runner::run_all(&config, &[good], &runner::Silent).unwrap();
+    assert_eq!(outcome.results.len(), 3, "the three bundled circuits: {:?}", outcome.skipped);
+    assert!(outcome.results.iter().all(|r| r.verified == "pairing+snarkjs-vk" && r.unit == "proofs/s"));
+    let bad: Arc<dyn Backend> = Arc::new(TestBackend::new(Fault::MsmOffByGenerator));
+    let err = runner::run_all(&config, &[bad], &runner::Silent).unwrap_err();
+    assert!(matches!(err, BenchError::Groth16 { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("groth16 multiplier on test-msmoffbygenerator") && text.contains("pairing check"), "{text}");
+}
+
+#[test]
+fn missing_groth16_circuits_are_skipped_with_the_folders_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = BenchConfig {
+        suite: Some(zkaccel::bench::Suite::Full),
+        groth16_fixtures: Some(dir.path().to_path_buf()),
+        ..BenchConfig::default()
+    };
+    // Only the circuits: nothing else of the full suite runs when every case is filtered out.
+    let names = config.circuits();
+    assert_eq!(names.last().map(String::as_str), Some("poseidon_chain_200"));
+    let err = zkaccel::bench::groth16::find(&config, "not_made_yet").unwrap_err();
+    assert!(err.contains(&dir.path().display().to_string()), "{err}");
+}
+
+#[test]
 fn wrong_ntt_fails() {
     assert_fails(Fault::NttOneElement, BenchOp::Ntt, 10, BaselineKind::Arkworks, "baseline");
     assert_fails(Fault::NttOneElement, BenchOp::Ntt, 10, BaselineKind::None, "round trip");
@@ -253,7 +296,8 @@ fn cpu_backend_verifies_on_every_op() {
             ..BenchConfig::default()
         };
         let outcome = runner::run(&config, &[&cpu], &runner::Silent).unwrap();
-        assert_eq!(outcome.results.len(), BenchOp::ALL.len());
+        // Every op but Groth16, which `runner::run_all` proves (see wrong_groth16_proofs_fail_the_run).
+        assert_eq!(outcome.results.len(), BenchOp::ALL.len() - 1);
         assert!(outcome.results.iter().all(|r| !r.verified.is_empty()));
     }
 }

@@ -53,10 +53,11 @@ impl FromStr for BaselineKind {
 /// The baseline's name for `op`, as shown in reports.
 pub fn name(op: BenchOp) -> &'static str {
     match op {
-        BenchOp::Msm | BenchOp::MsmG2 => "arkworks 0.6 VariableBaseMSM::msm",
+        BenchOp::Msm | BenchOp::MsmKey | BenchOp::MsmG2 => "arkworks 0.6 VariableBaseMSM::msm",
         BenchOp::Ntt => "ark-poly 0.6 Radix2EvaluationDomain::fft_in_place",
         BenchOp::Poseidon => "light-poseidon 0.5 new_circom",
         BenchOp::Merkle => "light-poseidon 0.5 new_circom, level by level",
+        BenchOp::Groth16 => "none (each proof is pairing-checked)",
     }
 }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::baseline::BaselineKind;
 use super::op::BenchOp;
+use super::suite::{Suite, BUNDLED_CIRCUITS};
 use super::BenchError;
 
 /// Seed used when none is given.
@@ -34,6 +35,12 @@ pub struct BenchConfig {
     /// MSMs over the resident copy (as a prover with a loaded proving key runs them).
     #[serde(default)]
     pub resident_bases: bool,
+    /// A named suite: its cases, circuits and repeats replace `ops`, `log_n` and `quick`.
+    #[serde(default)]
+    pub suite: Option<Suite>,
+    /// Where the Groth16 fixture folders are (default: see [`groth16::fixtures_dir`](super::groth16::fixtures_dir)).
+    #[serde(default)]
+    pub groth16_fixtures: Option<std::path::PathBuf>,
 }
 
 impl Default for BenchConfig {
@@ -47,6 +54,8 @@ impl Default for BenchConfig {
             baseline: BaselineKind::Arkworks,
             quick: false,
             resident_bases: false,
+            suite: None,
+            groth16_fixtures: None,
         }
     }
 }
@@ -68,6 +77,7 @@ impl BenchConfig {
     pub fn repeats(&self, log_n: u32) -> usize {
         match (self.repeat, self.quick) {
             (Some(r), _) => r,
+            (None, _) if self.suite.is_some() => self.suite.map_or(1, |s| s.repeats(log_n)),
             (None, true) => QUICK_REPEATS,
             (None, false) if log_n <= 16 => 5,
             (None, false) if log_n <= 18 => 3,
@@ -77,7 +87,24 @@ impl BenchConfig {
 
     /// Every (operation, log2 size) case, in run order.
     pub fn cases(&self) -> Vec<(BenchOp, u32)> {
-        self.ops.iter().flat_map(|&op| self.sizes(op).into_iter().map(move |log_n| (op, log_n))).collect()
+        if let Some(suite) = self.suite {
+            return suite.cases();
+        }
+        self.ops
+            .iter()
+            .filter(|&&op| op != BenchOp::Groth16)
+            .flat_map(|&op| self.sizes(op).into_iter().map(move |log_n| (op, log_n)))
+            .collect()
+    }
+
+    /// The Groth16 circuits (fixture names) to prove: the suite's, or the bundled ones when
+    /// `ops` has `groth16`.
+    pub fn circuits(&self) -> Vec<String> {
+        match self.suite {
+            Some(suite) => suite.circuits().into_iter().map(String::from).collect(),
+            None if self.ops.contains(&BenchOp::Groth16) => BUNDLED_CIRCUITS.map(String::from).to_vec(),
+            None => Vec::new(),
+        }
     }
 
     /// Rejects settings that cannot run: no operation, a size out of range, zero repeats.

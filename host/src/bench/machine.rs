@@ -24,6 +24,10 @@ pub struct Machine {
     pub git_commit: Option<String>,
     /// The compiler that built this binary.
     pub rustc_version: Option<String>,
+    /// NVIDIA GPUs, driver and CUDA version from NVML (schema 2; empty, with the reason, without
+    /// the driver). Vulkan drivers are named in each WebGPU device's name in `config.devices`.
+    #[serde(default)]
+    pub nvidia: super::nvml::NvidiaInfo,
 }
 
 impl Machine {
@@ -51,7 +55,17 @@ impl Machine {
             zkaccel_version: env!("CARGO_PKG_VERSION").to_string(),
             git_commit: option_env!("ZKACCEL_GIT_COMMIT").filter(|s| !s.is_empty()).map(String::from),
             rustc_version: option_env!("ZKACCEL_RUSTC_VERSION").filter(|s| !s.is_empty()).map(String::from),
+            nvidia: super::nvml::detect(),
         }
+    }
+
+    /// A short name for tables and legends: the CPU model and core count, with the first GPU.
+    pub fn label(&self) -> String {
+        let mut label = format!("{} ({} threads)", self.cpu_model, self.logical_cores);
+        if let Some(gpu) = self.nvidia.gpus.first() {
+            label.push_str(&format!(", {}", gpu.name));
+        }
+        label
     }
 }
 

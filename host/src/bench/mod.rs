@@ -7,7 +7,10 @@
 //!   pass a deliberately wrong backend and see the run fail.
 //! - [`verify`]: the checks behind the `verified` field; [`memory`]: peak extra heap of a run, counted by [`heap`]'s allocator.
 //! - [`report`] and [`table`]: the results as JSON and as a table; [`machine`] says where they
-//!   were measured.
+//!   were measured, with [`nvml`] for NVIDIA GPUs (clocks, temperatures).
+//! - [`suite`]: the named suites (quick, standard, full); [`groth16`]: proofs of the bundled
+//!   circuits; [`stats`]: median, quartiles and outliers.
+//! - [`csv`], [`compare`] and [`plot`]: records as CSV, ratio tables across records, SVG/PNG plots.
 //!
 //! ```
 //! use zkaccel::bench::{runner, BenchConfig, BenchOp, BaselineKind};
@@ -20,15 +23,21 @@
 //! ```
 
 pub mod baseline;
+pub mod compare;
 pub mod config;
+pub mod csv;
 pub mod exec;
+pub mod groth16;
 pub mod heap;
 pub mod machine;
 pub mod memory;
+pub mod nvml;
 pub mod op;
+pub mod plot;
 pub mod report;
 pub mod runner;
 pub mod stats;
+pub mod suite;
 pub mod table;
 pub mod verify;
 pub mod workload;
@@ -37,6 +46,7 @@ pub use baseline::BaselineKind;
 pub use config::BenchConfig;
 pub use op::{BenchOp, Unit};
 pub use report::{BenchResult, Report};
+pub use suite::Suite;
 
 use zkaccel_backends::BackendError;
 
@@ -68,6 +78,16 @@ pub enum BenchError {
         /// The backend's id.
         backend: String,
         /// What differs from what.
+        detail: String,
+    },
+    /// A Groth16 proof failed or did not verify.
+    #[error("groth16 {circuit} on {backend}: {detail}")]
+    Groth16 {
+        /// The circuit's fixture name.
+        circuit: String,
+        /// The backend's id.
+        backend: String,
+        /// What went wrong.
         detail: String,
     },
 }

@@ -10,8 +10,12 @@ use zkaccel_backends::Op;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum BenchOp {
-    /// MSM over G1 (`msm` or `msm-g1` on the command line).
+    /// MSM over G1 (`msm` or `msm-g1` on the command line), uniformly random scalars.
     Msm,
+    /// MSM over G1 with proving-key-like inputs: witness-like scalars (mostly 0 and 1, some
+    /// small, some full-size) over bases that include identity points; see
+    /// [`workload::key_like_msm`](super::workload::key_like_msm).
+    MsmKey,
     /// MSM over G2.
     MsmG2,
     /// Forward NTT on the plain domain.
@@ -20,6 +24,8 @@ pub enum BenchOp {
     Poseidon,
     /// Poseidon Merkle tree root.
     Merkle,
+    /// Groth16 proofs of the bundled circuits (size: log2 of the circuit's domain).
+    Groth16,
 }
 
 /// What a throughput counts.
@@ -34,6 +40,8 @@ pub enum Unit {
     Hashes,
     /// Merkle leaves per second.
     Leaves,
+    /// Groth16 proofs per second.
+    Proofs,
 }
 
 impl Unit {
@@ -44,13 +52,22 @@ impl Unit {
             Unit::Elements => "elements/s",
             Unit::Hashes => "hashes/s",
             Unit::Leaves => "leaves/s",
+            Unit::Proofs => "proofs/s",
         }
     }
 }
 
 impl BenchOp {
     /// Every operation, in table order.
-    pub const ALL: [BenchOp; 5] = [BenchOp::Msm, BenchOp::MsmG2, BenchOp::Ntt, BenchOp::Poseidon, BenchOp::Merkle];
+    pub const ALL: [BenchOp; 7] = [
+        BenchOp::Msm,
+        BenchOp::MsmKey,
+        BenchOp::MsmG2,
+        BenchOp::Ntt,
+        BenchOp::Poseidon,
+        BenchOp::Merkle,
+        BenchOp::Groth16,
+    ];
     /// What `--op` runs when not given.
     pub const DEFAULT: [BenchOp; 3] = [BenchOp::Msm, BenchOp::Ntt, BenchOp::Poseidon];
 
@@ -58,17 +75,19 @@ impl BenchOp {
     pub fn name(self) -> &'static str {
         match self {
             BenchOp::Msm => "msm",
+            BenchOp::MsmKey => "msm-key",
             BenchOp::MsmG2 => "msm-g2",
             BenchOp::Ntt => "ntt",
             BenchOp::Poseidon => "poseidon",
             BenchOp::Merkle => "merkle",
+            BenchOp::Groth16 => "groth16",
         }
     }
 
     /// The backend operation this runs (for capability checks).
     pub fn backend_op(self) -> Op {
         match self {
-            BenchOp::Msm => Op::MsmG1,
+            BenchOp::Msm | BenchOp::MsmKey | BenchOp::Groth16 => Op::MsmG1,
             BenchOp::MsmG2 => Op::MsmG2,
             BenchOp::Ntt => Op::Ntt,
             BenchOp::Poseidon => Op::Poseidon,
@@ -79,17 +98,28 @@ impl BenchOp {
     /// The throughput unit; the size 2^log_n counts the same thing.
     pub fn unit(self) -> Unit {
         match self {
-            BenchOp::Msm | BenchOp::MsmG2 => Unit::Points,
+            BenchOp::Msm | BenchOp::MsmKey | BenchOp::MsmG2 => Unit::Points,
             BenchOp::Ntt => Unit::Elements,
             BenchOp::Poseidon => Unit::Hashes,
             BenchOp::Merkle => Unit::Leaves,
+            BenchOp::Groth16 => Unit::Proofs,
+        }
+    }
+
+    /// How many units one run at 2^`log_n` processes: 2^`log_n`, except one proof per Groth16 run.
+    pub fn items(self, log_n: u32) -> u64 {
+        match self {
+            BenchOp::Groth16 => 1,
+            _ => 1u64 << log_n,
         }
     }
 
     /// Sizes (log2) run when `--log-n` is not given.
     pub fn default_log_ns(self) -> &'static [u32] {
         match self {
-            BenchOp::Msm | BenchOp::Ntt => &[16, 18, 20],
+            BenchOp::Msm | BenchOp::MsmKey | BenchOp::Ntt => &[16, 18, 20],
+            // Groth16 sizes come from the circuits, not from --log-n.
+            BenchOp::Groth16 => &[],
             BenchOp::MsmG2 => &[12, 14, 16],
             BenchOp::Poseidon | BenchOp::Merkle => &[12, 14, 16],
         }
@@ -98,8 +128,9 @@ impl BenchOp {
     /// Sizes (log2) of the `--quick` preset: well under a minute in all on two cores.
     pub fn quick_log_ns(self) -> &'static [u32] {
         match self {
-            BenchOp::Msm => &[12, 14],
+            BenchOp::Msm | BenchOp::MsmKey => &[12, 14],
             BenchOp::MsmG2 => &[10, 12],
+            BenchOp::Groth16 => &[],
             BenchOp::Ntt => &[14, 16],
             BenchOp::Poseidon => &[14],
             BenchOp::Merkle => &[12, 14],
@@ -138,12 +169,15 @@ mod tests {
             assert_eq!(op.name().parse::<BenchOp>().unwrap(), op);
         }
         assert_eq!("MSM-G1".parse::<BenchOp>().unwrap(), BenchOp::Msm);
-        assert!("fft".parse::<BenchOp>().unwrap_err().contains("msm, msm-g2, ntt, poseidon, merkle"));
+        assert!("fft".parse::<BenchOp>().unwrap_err().contains("msm, msm-key, msm-g2, ntt, poseidon, merkle, groth16"));
         assert_eq!(BenchOp::Msm.unit().per_second(), "points/s");
         assert_eq!(BenchOp::MsmG2.unit().per_second(), "points/s");
         assert_eq!(BenchOp::Ntt.unit().per_second(), "elements/s");
         assert_eq!(BenchOp::Poseidon.unit().per_second(), "hashes/s");
         assert_eq!(BenchOp::Merkle.unit().per_second(), "leaves/s");
+        assert_eq!(BenchOp::MsmKey.unit().per_second(), "points/s");
+        assert_eq!(BenchOp::Groth16.unit().per_second(), "proofs/s");
+        assert_eq!((BenchOp::Groth16.items(12), BenchOp::Ntt.items(12)), (1, 4096));
         assert_eq!(serde_json::to_string(&BenchOp::MsmG2).unwrap(), "\"msm-g2\"");
     }
 }

@@ -7,8 +7,10 @@ use super::machine::Machine;
 use super::op::BenchOp;
 use super::stats::Summary;
 
-/// Version of the JSON layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the JSON layout; bumped on any change of meaning (docs/BENCHMARKING.md lists
+/// them). 2 added quartiles, outliers, Groth16 circuits, GPU telemetry and the suite; records
+/// of version 1 still read (the new fields take their defaults).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// A whole benchmark run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +91,25 @@ pub struct BenchResult {
     /// run by the `zkaccel` binary's counting allocator; `None` where none is installed.
     #[serde(default)]
     pub peak_memory_bytes: Option<u64>,
+    /// Indices into `samples_ns` of the outliers (beyond 1.5 IQR of the quartiles; schema 2).
+    #[serde(default)]
+    pub outliers: Vec<usize>,
+    /// Groth16: the circuit's fixture name (`log_n` is then log2 of its domain); schema 2.
+    #[serde(default)]
+    pub circuit: Option<String>,
+    /// NVIDIA GPU clocks, temperature and power right after the timed runs (empty without NVML).
+    #[serde(default)]
+    pub gpu_telemetry: Vec<super::nvml::GpuSample>,
+}
+
+impl BenchResult {
+    /// What the case is, for matching across records: "msm 2^16", "groth16 multiplier (2^2)".
+    pub fn case(&self) -> String {
+        match &self.circuit {
+            Some(c) => format!("{} {c} (2^{})", self.op, self.log_n),
+            None => format!("{} 2^{}", self.op, self.log_n),
+        }
+    }
 }
 
 /// The baseline's measurements for one operation and size.
@@ -128,14 +149,29 @@ impl Report {
         serde_json::to_string_pretty(self).expect("a report always serialises")
     }
 
-    /// Reads a report written by [`Report::to_json`].
+    /// Reads a report written by [`Report::to_json`] (this schema version or an older one).
     pub fn from_json(text: &str) -> serde_json::Result<Report> {
-        serde_json::from_str(text)
+        let report: Report = serde_json::from_str(text)?;
+        if report.schema_version > SCHEMA_VERSION {
+            use serde::de::Error;
+            return Err(serde_json::Error::custom(format!(
+                "schema_version {} is newer than this zkaccel reads ({SCHEMA_VERSION})",
+                report.schema_version
+            )));
+        }
+        Ok(report)
+    }
+
+    /// Reads a report from a file, naming the file in the error.
+    pub fn load(path: &std::path::Path) -> anyhow::Result<Report> {
+        use anyhow::Context;
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        Report::from_json(&text).with_context(|| format!("{} is not a zkaccel bench record", path.display()))
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::bench::stats::throughput;
 
@@ -171,6 +207,9 @@ mod tests {
                     verified: "baseline".into(),
                     input_bytes: 4096 * 104,
                     peak_memory_bytes: Some(123_456),
+                    outliers: vec![],
+                    circuit: None,
+                    gpu_telemetry: vec![],
                 },
                 BenchResult {
                     op: BenchOp::Ntt,
@@ -185,6 +224,15 @@ mod tests {
                     verified: "round-trip+evaluation".into(),
                     input_bytes: 1024 * 32,
                     peak_memory_bytes: None,
+                    outliers: vec![2],
+                    circuit: Some("multiplier".into()),
+                    gpu_telemetry: vec![crate::bench::nvml::GpuSample {
+                        index: 0,
+                        sm_clock_mhz: Some(1980),
+                        memory_clock_mhz: None,
+                        temperature_c: Some(61),
+                        power_mw: Some(350_000),
+                    }],
                 },
             ],
             skipped: vec![Skipped { op: BenchOp::MsmG2, log_n: 10, backend: "webgpu:0".into(), reason: "no".into() }],
@@ -208,5 +256,25 @@ mod tests {
         assert_eq!(value["results"][1]["baseline"], serde_json::Value::Null);
         assert_eq!(value["config"]["seed"], crate::bench::config::DEFAULT_SEED);
         assert_eq!(value["schema_version"], SCHEMA_VERSION);
+        assert_eq!(first["q1_ns"], 1_217_284);
+        assert_eq!(value["results"][1]["circuit"], "multiplier");
+        assert!(value["machine"]["nvidia"].is_object());
+    }
+
+    #[test]
+    fn schema_1_records_still_read_and_newer_ones_are_refused() {
+        let mut value: serde_json::Value = serde_json::from_str(&sample_report().to_json()).unwrap();
+        value["schema_version"] = 1.into();
+        for r in value["results"].as_array_mut().unwrap() {
+            let r = r.as_object_mut().unwrap();
+            for key in ["q1_ns", "q3_ns", "outliers", "circuit", "gpu_telemetry"] {
+                r.remove(key);
+            }
+        }
+        value["machine"].as_object_mut().unwrap().remove("nvidia");
+        let old = Report::from_json(&value.to_string()).unwrap();
+        assert_eq!(old.results[0].summary.band(), (1_200_000, 1_300_001));
+        value["schema_version"] = (SCHEMA_VERSION + 1).into();
+        assert!(Report::from_json(&value.to_string()).unwrap_err().to_string().contains("newer"));
     }
 }

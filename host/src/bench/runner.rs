@@ -8,7 +8,9 @@ use zkaccel_backends::{Backend, BasesHandle, DeviceInfo};
 use super::baseline::{self, BaselineKind};
 use super::config::BenchConfig;
 use super::exec;
+use super::groth16::{self, Circuit};
 use super::memory;
+use super::nvml;
 use super::op::BenchOp;
 use super::report::{BaselineResult, BenchResult, Skipped};
 use super::stats::{self, Summary};
@@ -97,6 +99,55 @@ fn run_cases(
     Ok(outcome)
 }
 
+/// Like [`run`], then proves the Groth16 circuits of `config` (see [`BenchConfig::circuits`])
+/// on each backend. A circuit whose files are missing is skipped with the reason; a proof
+/// that fails or does not verify stops the run.
+pub fn run_all(
+    config: &BenchConfig,
+    backends: &[Arc<dyn Backend>],
+    observer: &dyn Observer,
+) -> Result<Outcome, BenchError> {
+    config.validate()?;
+    if backends.is_empty() {
+        return Err(BenchError::Config("no backend to benchmark".into()));
+    }
+    let refs: Vec<&dyn Backend> = backends.iter().map(|b| b.as_ref()).collect();
+    let cases = config.cases();
+    let circuits = config.circuits();
+    let with_baseline = config.baseline == BaselineKind::Arkworks;
+    observer
+        .begin((cases.len() * (backends.len() + usize::from(with_baseline)) + circuits.len() * backends.len()) as u64);
+    let outcome = run_cases(config, &cases, &refs, observer).and_then(|mut outcome| {
+        for name in &circuits {
+            let loaded = groth16::find(config, name).and_then(|dir| Circuit::load(name, &dir));
+            for backend in backends {
+                let id = backend.info().id.clone();
+                observer.step(&format!("groth16 {name} on {id}"));
+                let why = match &loaded {
+                    Err(why) => Some(why.clone()),
+                    Ok(c) => unsupported(backend.info(), BenchOp::Groth16, c.log_n),
+                };
+                match (why, &loaded) {
+                    (None, Ok(circuit)) => {
+                        outcome.results.push(groth16::run_circuit(config, circuit, backend.clone())?)
+                    }
+                    (why, _) => {
+                        let log_n = loaded.as_ref().map_or(0, |c| c.log_n);
+                        let reason = format!("{name}: {}", why.unwrap_or_default());
+                        let skipped = Skipped { op: BenchOp::Groth16, log_n, backend: id, reason };
+                        observer.skipped(&skipped);
+                        outcome.skipped.push(skipped);
+                    }
+                }
+                observer.advance();
+            }
+        }
+        Ok(outcome)
+    });
+    observer.finish();
+    outcome
+}
+
 /// Why `info`'s device cannot run `op` at 2^`log_n`, if it cannot.
 pub fn unsupported(info: &DeviceInfo, op: BenchOp, log_n: u32) -> Option<String> {
     match info.limit(op.backend_op()) {
@@ -138,7 +189,7 @@ pub fn measure_baseline(
     let summary = Summary::of(&samples_ns).expect("at least one sample");
     let result = BaselineResult {
         name: baseline::name(op).to_string(),
-        throughput: stats::throughput(1 << log_n, summary.median_ns),
+        throughput: stats::throughput(op.items(log_n), summary.median_ns),
         samples_ns,
         summary,
         peak_memory_bytes,
@@ -192,12 +243,16 @@ pub fn run_case(
     let verified = verify::verify(workload, &output, baseline.map(|b| &b.output), backend, config.seed)
         .map_err(|e| mismatch(e.to_string()))?;
     tracing::debug!(%op, log_n, backend = %id, %verified, "verified");
+    let gpu_telemetry = nvml::sample();
     let summary = Summary::of(&samples_ns).expect("at least one sample");
     Ok(BenchResult {
         op,
         log_n,
         backend: id,
-        throughput: stats::throughput(1 << log_n, summary.median_ns),
+        throughput: stats::throughput(op.items(log_n), summary.median_ns),
+        outliers: stats::outliers(&samples_ns),
+        circuit: None,
+        gpu_telemetry,
         unit: op.unit().per_second().to_string(),
         speedup: baseline.map(|b| stats::speedup(b.result.summary.median_ns, summary.median_ns)),
         baseline: baseline.map(|b| b.result.clone()),

@@ -3,12 +3,13 @@
 use super::report::{BenchResult, ReportDevice, Skipped};
 
 /// Column headers.
-const HEADERS: [&str; 10] = [
+const HEADERS: [&str; 11] = [
     "op",
     "size",
     "backend",
     "median",
     "spread (min–max)",
+    "IQR, outliers",
     "throughput",
     "baseline",
     "speed-up",
@@ -49,14 +50,28 @@ pub fn memory(peak_bytes: Option<u64>, input_bytes: u64) -> String {
     }
 }
 
-fn row(result: &BenchResult) -> [String; 10] {
+/// The interquartile range relative to the median and the outlier count: "±1.2 %, 1 outlier".
+pub fn iqr_and_outliers(result: &BenchResult) -> String {
+    let iqr = format!("±{:.1} %", 50.0 * result.summary.relative_spread());
+    match result.outliers.len() {
+        0 => iqr,
+        1 => format!("{iqr}, 1 outlier"),
+        n => format!("{iqr}, {n} outliers"),
+    }
+}
+
+fn row(result: &BenchResult) -> [String; 11] {
     let s = &result.summary;
     [
         result.op.to_string(),
-        format!("2^{}", result.log_n),
+        match &result.circuit {
+            Some(c) => format!("{c} 2^{}", result.log_n),
+            None => format!("2^{}", result.log_n),
+        },
         result.backend.clone(),
         duration(s.median_ns),
         format!("{} – {}", duration(s.min_ns), duration(s.max_ns)),
+        iqr_and_outliers(result),
         rate(result.throughput, &result.unit),
         result.baseline.as_ref().map_or_else(|| "–".to_string(), |b| duration(b.summary.median_ns)),
         result.speedup.map_or_else(|| "–".to_string(), |x| format!("{x:.2}×")),
@@ -78,7 +93,7 @@ pub fn devices(devices: &[ReportDevice]) -> String {
 
 /// The results as an aligned text table, one row per result, then one line per skipped case.
 pub fn render(results: &[BenchResult], skipped: &[Skipped]) -> String {
-    let rows: Vec<[String; 10]> = results.iter().map(row).collect();
+    let rows: Vec<[String; 11]> = results.iter().map(row).collect();
     let mut widths = HEADERS.map(|h| h.chars().count());
     for r in &rows {
         for (w, cell) in widths.iter_mut().zip(r) {
@@ -93,7 +108,7 @@ pub fn render(results: &[BenchResult], skipped: &[Skipped]) -> String {
             .map(|(i, (c, w))| {
                 let pad = " ".repeat(w - c.chars().count());
                 // Text columns left-aligned, numbers right-aligned.
-                if i < 3 || i == 9 {
+                if i < 3 || i == 10 {
                     format!("{c}{pad}")
                 } else {
                     format!("{pad}{c}")

@@ -34,6 +34,8 @@ mod tag {
     pub const POSEIDON: u64 = 5;
     pub const MERKLE: u64 = 6;
     pub const SAMPLES: u64 = 7;
+    pub const KEY_SCALARS: u64 = 8;
+    pub const KEY_IDENTITY: u64 = 9;
 }
 
 /// A random generator for chunk `chunk` of the input tagged `tag`, derived from `seed`.
@@ -74,6 +76,52 @@ fn points<P: SWCurveConfig<ScalarField = Fr>>(n: usize, seed: u64, tag: u64) -> 
 /// `n` uniformly random scalars.
 pub fn scalars(n: usize, seed: u64) -> Vec<Fr> {
     field_elements(n, seed, tag::SCALARS)
+}
+
+/// Percentages of the key-like scalar distribution of [`key_like_msm`], in order: zero, one,
+/// small (below 2^16), minus one (full-size, as `p - 1`), and the rest uniformly random.
+pub const KEY_SCALAR_MIX: [(&str, u32); 5] = [("0", 35), ("1", 25), ("small", 15), ("-1", 5), ("random", 20)];
+/// One base in this many is the identity in [`key_like_msm`].
+pub const KEY_IDENTITY_ONE_IN: u32 = 16;
+
+/// MSM inputs shaped like a Groth16 prover's, for `msm-key`: a circom witness is mostly
+/// 0s and 1s (bits, flags, selectors) with some small integers, some `-1`s and a minority of
+/// full-size values (hash states, products), and a proving key's query has identity points
+/// for wires that do not occur in it. The scalars follow [`KEY_SCALAR_MIX`] and one base in
+/// [`KEY_IDENTITY_ONE_IN`] is the identity; everything is drawn from `seed` chunk by chunk,
+/// like the other inputs. MSM algorithms that skip zeros, handle ones cheaply or treat the
+/// identity specially show it here and not with uniform scalars.
+pub fn key_like_msm(n: usize, seed: u64) -> (Vec<G1Affine>, Vec<Fr>) {
+    use rand::Rng;
+    let mut bases = g1_points(n, seed);
+    bases.par_chunks_mut(CHUNK).enumerate().for_each(|(i, chunk)| {
+        let mut rng = rng_for(seed, tag::KEY_IDENTITY, i as u64);
+        chunk.iter_mut().for_each(|p| {
+            if rng.gen_range(0..KEY_IDENTITY_ONE_IN) == 0 {
+                *p = G1Affine::zero();
+            }
+        });
+    });
+    let mut scalars = vec![Fr::from(0u64); n];
+    scalars.par_chunks_mut(CHUNK).enumerate().for_each(|(i, chunk)| {
+        let mut rng = rng_for(seed, tag::KEY_SCALARS, i as u64);
+        chunk.iter_mut().for_each(|x| {
+            let mut pick = rng.gen_range(0..100u32);
+            let kind = KEY_SCALAR_MIX.iter().find(|(_, pct)| {
+                let hit = pick < *pct;
+                pick = pick.saturating_sub(*pct);
+                hit
+            });
+            *x = match kind.map(|(name, _)| *name) {
+                Some("0") => Fr::from(0u64),
+                Some("1") => Fr::from(1u64),
+                Some("small") => Fr::from(rng.gen_range(2..1u64 << 16)),
+                Some("-1") => -Fr::from(1u64),
+                _ => Fr::rand(&mut rng),
+            };
+        });
+    });
+    (bases, scalars)
 }
 
 /// `n` random G1 points (see the module docs for how they are made).
@@ -159,10 +207,15 @@ impl Workload {
         let n = 1usize << log_n;
         match op {
             BenchOp::Msm => Workload::Msm { bases: g1_points(n, seed), scalars: scalars(n, seed) },
+            BenchOp::MsmKey => {
+                let (bases, scalars) = key_like_msm(n, seed);
+                Workload::Msm { bases, scalars }
+            }
             BenchOp::MsmG2 => Workload::MsmG2 { bases: g2_points(n, seed), scalars: scalars(n, seed) },
             BenchOp::Ntt => Workload::Ntt { coeffs: ntt_input(n, seed) },
             BenchOp::Poseidon => Workload::Poseidon { inputs: poseidon_messages(n, POSEIDON_ARITY, seed) },
             BenchOp::Merkle => Workload::Merkle { leaves: merkle_leaves(n, seed) },
+            BenchOp::Groth16 => panic!("Groth16 inputs are circuit files: see bench::groth16"),
         }
     }
 
@@ -202,6 +255,21 @@ mod tests {
         xs.dedup();
         assert_eq!(xs.len(), points.len());
         assert!(g2_points(3, 3).iter().all(|p| p.is_on_curve() && !p.is_zero()));
+    }
+
+    #[test]
+    fn key_like_inputs_follow_the_documented_mix() {
+        let n = 8 * CHUNK;
+        let (bases, scalars) = key_like_msm(n, 11);
+        assert_eq!((bases.len(), scalars.len()), (n, n));
+        let share = |f: &dyn Fn(&Fr) -> bool| scalars.iter().filter(|x| f(x)).count() as f64 / n as f64;
+        let near = |got: f64, pct: u32| (got - pct as f64 / 100.0).abs() < 0.03;
+        assert!(near(share(&|x| *x == Fr::from(0u64)), 35));
+        assert!(near(share(&|x| *x == Fr::from(1u64)), 25));
+        assert!(near(share(&|x| *x == -Fr::from(1u64)), 5));
+        let identities = bases.iter().filter(|p| p.is_zero()).count() as f64 / n as f64;
+        assert!((identities - 1.0 / KEY_IDENTITY_ONE_IN as f64).abs() < 0.02);
+        assert_eq!(Workload::generate(BenchOp::MsmKey, 10, 11), Workload::generate(BenchOp::MsmKey, 10, 11));
     }
 
     #[test]

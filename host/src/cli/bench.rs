@@ -4,20 +4,31 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, Subcommand};
 use zkaccel::bench::config::DEFAULT_SEED;
 use zkaccel::bench::machine::Machine;
 use zkaccel::bench::report::{Report, ReportConfig, ReportDevice, SCHEMA_VERSION};
-use zkaccel::bench::{runner, table, BaselineKind, BenchConfig, BenchOp};
+use zkaccel::bench::{compare, csv, plot, runner, table, BaselineKind, BenchConfig, BenchOp, Suite};
 use zkaccel::registry::{DeviceSelection, Registry};
 use zkaccel_backends::Backend;
 
 use super::progress::Bar;
 
-/// Arguments of `zkaccel bench`.
+/// Arguments of `zkaccel bench`: a run (the flags), or `compare` / `plot` / `csv` of records.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct BenchArgs {
-    /// Operations, comma-separated: msm, msm-g2, ntt, poseidon, merkle.
+    /// Work on recorded JSON instead of running.
+    #[command(subcommand)]
+    pub command: Option<BenchCommand>,
+
+    /// A named suite (quick, standard, full): fixed ops, sizes, repeats and Groth16 circuits,
+    /// the same on every machine (see docs/BENCHMARKING.md).
+    #[arg(long, conflicts_with_all = ["ops", "log_n", "quick"])]
+    pub suite: Option<Suite>,
+
+    /// Operations, comma-separated: msm, msm-key (proving-key-like inputs), msm-g2, ntt,
+    /// poseidon, merkle, groth16 (the bundled circuits).
     #[arg(long = "op", value_delimiter = ',', default_value = "msm,ntt,poseidon", env = "ZKACCEL_BENCH_OPS")]
     pub ops: Vec<BenchOp>,
 
@@ -42,9 +53,9 @@ pub struct BenchArgs {
     #[arg(long)]
     pub repeat: Option<usize>,
 
-    /// Untimed warm-up runs per case.
-    #[arg(long, default_value_t = 1)]
-    pub warmup: usize,
+    /// Untimed warm-up runs per case (default: 1, or the suite's).
+    #[arg(long)]
+    pub warmup: Option<usize>,
 
     /// Seed of the generated inputs (same seed, same inputs on every machine).
     #[arg(long, default_value_t = DEFAULT_SEED, env = "ZKACCEL_SEED")]
@@ -62,6 +73,96 @@ pub struct BenchArgs {
     /// Also write the results as JSON to this file (`-` prints JSON instead of the table).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
+
+    /// Also write the results as CSV to this file (one row per backend and case).
+    #[arg(long, value_name = "FILE")]
+    pub csv: Option<PathBuf>,
+
+    /// Folder of Groth16 circuit folders (circuit.zkey, witness.wtns, verification_key.json),
+    /// searched before $ZKACCEL_GROTH16_FIXTURES and the source tree's fixtures.
+    #[arg(long, value_name = "DIR")]
+    pub groth16_fixtures: Option<PathBuf>,
+}
+
+/// `zkaccel bench compare|plot|csv`: work on records written by `--json`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// A table of ratios per case across records (machines, backends, releases); `?` marks
+    /// ratios whose interquartile ranges overlap.
+    Compare(RecordsArgs),
+    /// Time and throughput against size on log axes, one line per record and backend (SVG or PNG).
+    Plot(PlotArgs),
+    /// The records as CSV on stdout (or -o FILE).
+    Csv(CsvArgs),
+}
+
+/// Records to read.
+#[derive(Debug, Args)]
+pub struct RecordsArgs {
+    /// JSON records written by `zkaccel bench --json`; each is labelled by its file name.
+    #[arg(required = true, value_name = "RECORD.json")]
+    pub records: Vec<PathBuf>,
+}
+
+/// Arguments of `zkaccel bench plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// The records.
+    #[command(flatten)]
+    pub records: RecordsArgs,
+    /// The image to write: `.svg` or `.png`.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+/// Arguments of `zkaccel bench csv`.
+#[derive(Debug, Args)]
+pub struct CsvArgs {
+    /// The records.
+    #[command(flatten)]
+    pub records: RecordsArgs,
+    /// Write here instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+impl RecordsArgs {
+    /// The records, read, with their labels (file names without `.json`).
+    pub fn load(&self) -> anyhow::Result<(Vec<Report>, Vec<String>)> {
+        let reports = self.records.iter().map(|p| Report::load(p)).collect::<anyhow::Result<Vec<_>>>()?;
+        let labels = self
+            .records
+            .iter()
+            .map(|p| p.file_stem().map_or_else(|| p.display().to_string(), |s| s.to_string_lossy().into_owned()))
+            .collect();
+        Ok((reports, labels))
+    }
+}
+
+/// Runs `zkaccel bench compare|plot|csv`.
+pub fn run_command(command: &BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Compare(args) => {
+            let (reports, labels) = args.load()?;
+            let series = compare::series(&reports, &labels);
+            print!("{}", compare::render(&series, &compare::compare(&series)));
+        }
+        BenchCommand::Plot(args) => {
+            let (reports, labels) = args.records.load()?;
+            let series = compare::series(&reports, &labels);
+            let (w, h) = plot::draw(&series, &args.output)?;
+            eprintln!("wrote {} ({w}×{h}, {} series)", args.output.display(), series.len());
+        }
+        BenchCommand::Csv(args) => {
+            let (reports, _) = args.records.load()?;
+            let text = csv::render(&reports.iter().collect::<Vec<_>>());
+            match &args.output {
+                Some(path) => std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+    }
+    Ok(())
 }
 
 impl BenchArgs {
@@ -71,11 +172,13 @@ impl BenchArgs {
             ops: self.ops.clone(),
             log_n: self.log_n.clone(),
             repeat: self.repeat,
-            warmup: self.warmup,
+            warmup: self.warmup.unwrap_or_else(|| self.suite.map_or(1, Suite::warmup)),
             seed: self.seed,
             baseline: self.baseline,
             quick: self.quick,
             resident_bases: self.resident_bases,
+            suite: self.suite,
+            groth16_fixtures: self.groth16_fixtures.clone(),
         }
     }
 }
@@ -92,6 +195,9 @@ pub(super) fn backends(selection: &DeviceSelection) -> anyhow::Result<Vec<Arc<dy
 
 /// Runs the benchmark and prints the results.
 pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
+    if let Some(command) = &args.command {
+        return run_command(command);
+    }
     if args.scheduler {
         return super::bench_scheduler::run(args);
     }
@@ -99,7 +205,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     let backends = backends(&args.backend)?;
     let refs: Vec<&dyn Backend> = backends.iter().map(|b| b.as_ref()).collect();
     tracing::info!(?config, backends = ?refs.iter().map(|b| &b.info().id).collect::<Vec<_>>(), "starting");
-    let outcome = runner::run(&config, &refs, &Bar::new())?;
+    let outcome = runner::run_all(&config, &backends, &Bar::new())?;
     let report = Report {
         schema_version: SCHEMA_VERSION,
         machine: Machine::detect(),
@@ -111,6 +217,9 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         results: outcome.results,
         skipped: outcome.skipped,
     };
+    if let Some(path) = &args.csv {
+        std::fs::write(path, csv::render(&[&report])).with_context(|| format!("writing {}", path.display()))?;
+    }
     match &args.json {
         Some(path) if path.as_os_str() == "-" => println!("{}", report.to_json()),
         Some(path) => {

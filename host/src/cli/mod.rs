@@ -94,6 +94,28 @@ mod tests {
     }
 
     #[test]
+    fn parses_bench_suites_and_record_subcommands() {
+        let cli = Cli::try_parse_from(["zkaccel", "bench", "--suite", "quick", "--csv", "r.csv"]).unwrap();
+        let Command::Bench(args) = cli.command else { panic!("bench") };
+        assert!(args.command.is_none());
+        let config = args.config();
+        assert_eq!((config.suite, config.warmup), (Some(zkaccel::bench::Suite::Quick), 1));
+        assert!(config.circuits().contains(&"multiplier".to_string()));
+        assert!(Cli::try_parse_from(["zkaccel", "bench", "--suite", "quick", "--op", "msm"]).is_err());
+        assert!(Cli::try_parse_from(["zkaccel", "bench", "--suite", "huge"]).is_err());
+        let cli = Cli::try_parse_from(["zkaccel", "bench", "compare", "a.json", "b.json"]).unwrap();
+        let Command::Bench(args) = cli.command else { panic!("bench") };
+        let Some(bench::BenchCommand::Compare(records)) = args.command else { panic!("compare") };
+        assert_eq!(records.records.len(), 2);
+        let cli = Cli::try_parse_from(["zkaccel", "bench", "plot", "a.json", "-o", "out.svg"]).unwrap();
+        let Command::Bench(args) = cli.command else { panic!("bench") };
+        assert!(matches!(args.command, Some(bench::BenchCommand::Plot(_))));
+        assert!(Cli::try_parse_from(["zkaccel", "bench", "plot", "a.json"]).is_err(), "-o is required");
+        assert!(Cli::try_parse_from(["zkaccel", "bench", "compare"]).is_err(), "records are required");
+        assert!(Cli::try_parse_from(["zkaccel", "bench", "--quick", "compare", "a.json"]).is_err());
+    }
+
+    #[test]
     fn parses_scheduler_flags() {
         let cli = Cli::try_parse_from(["zkaccel", "bench", "--scheduler", "--devices", "cpu,cuda:0"]).unwrap();
         let Command::Bench(args) = cli.command else { panic!("bench") };
