@@ -1,7 +1,14 @@
 //! Shared set-up of the criterion benchmarks in `benches/`: which sizes and which devices.
+//!
+//! The sizes and inputs are the ones `zkaccel bench` uses: [`suite_sizes`] takes them from the
+//! suite definitions (`zkaccel::bench::suite`) and the inputs come from
+//! `zkaccel::bench::workload` with the default seed, so a regression shows in both.
 
 use std::sync::Arc;
 
+use zkaccel::bench::config::DEFAULT_SEED;
+use zkaccel::bench::workload::Workload;
+use zkaccel::bench::{BenchOp, Suite};
 use zkaccel::registry::{DeviceSelection, Registry};
 use zkaccel_backends::Backend;
 
@@ -16,6 +23,24 @@ pub fn sizes(default: &[u32], large: &[u32]) -> Vec<u32> {
         sizes.extend_from_slice(large);
     }
     sizes
+}
+
+/// log2 sizes of `op`: those of `zkaccel bench --suite quick`, plus those of `--suite standard`
+/// when ZKACCEL_BENCH_LARGE is set (and not 0).
+pub fn suite_sizes(op: BenchOp) -> Vec<u32> {
+    let large = std::env::var_os("ZKACCEL_BENCH_LARGE").is_some_and(|v| v != "0");
+    let mut sizes = Suite::Quick.log_ns(op).to_vec();
+    if large {
+        sizes.extend_from_slice(Suite::Standard.log_ns(op));
+    }
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
+/// The inputs of `op` at 2^`log_n`, exactly as `zkaccel bench` generates them (default seed).
+pub fn workload(op: BenchOp, log_n: u32) -> Workload {
+    Workload::generate(op, log_n, DEFAULT_SEED)
 }
 
 /// The backends [`DEVICES_ENV`] selects. With `all`, whatever is available; a device named

@@ -1,19 +1,21 @@
 //! Forward NTT: zkaccel's backends (the CPU and every hardware GPU found, or
 //! ZKACCEL_BENCH_DEVICES) against ark-poly `Radix2EvaluationDomain::fft_in_place`,
-//! on the inputs `zkaccel bench` uses. Sizes 2^12..2^16; ZKACCEL_BENCH_LARGE=1 adds 2^18, 2^20.
+//! on the inputs and sizes of `zkaccel bench --suite quick` (ZKACCEL_BENCH_LARGE=1 adds
+//! `--suite standard`'s).
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use zkaccel::bench::{baseline, workload};
+use zkaccel::bench::workload::Workload;
+use zkaccel::bench::{baseline, BenchOp};
 use zkaccel_backends::NttConfig;
-use zkaccel_benches::{backends, bench_name, sizes};
+use zkaccel_benches::{backends, bench_name, suite_sizes, workload};
 
 fn ntt(c: &mut Criterion) {
     let backends = backends();
     let mut group = c.benchmark_group("ntt");
     group.sample_size(10);
-    for log_n in sizes(&[12, 14, 16], &[18, 20]) {
+    for log_n in suite_sizes(BenchOp::Ntt) {
         let n = 1usize << log_n;
-        let coeffs = workload::ntt_input(n, 1);
+        let Workload::Ntt { coeffs } = workload(BenchOp::Ntt, log_n) else { unreachable!("an NTT workload") };
         group.throughput(Throughput::Elements(n as u64));
         for backend in &backends {
             group.bench_with_input(BenchmarkId::new(bench_name(backend.as_ref()), log_n), &log_n, |b, _| {
