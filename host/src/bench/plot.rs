@@ -14,7 +14,6 @@ use plotters::prelude::*;
 
 use super::compare::Series;
 use super::op::BenchOp;
-use super::table::{duration, rate};
 
 /// Width of the image in pixels.
 pub const WIDTH: u32 = 1200;
@@ -49,14 +48,14 @@ pub fn ops(series: &[Series]) -> Vec<BenchOp> {
         .collect()
 }
 
-/// (size, median seconds, throughput) of `op` in `s`, by size.
+/// (log2 size, median seconds, throughput) of `op` in `s`, by size.
 fn points(s: &Series, op: BenchOp) -> Vec<(f64, f64, f64)> {
     let mut p: Vec<(f64, f64, f64)> = s
         .report
         .results
         .iter()
         .filter(|r| r.op == op && r.backend == s.backend)
-        .map(|r| ((1u64 << r.log_n) as f64, r.summary.median_ns.max(1) as f64 / 1e9, r.throughput))
+        .map(|r| (r.log_n as f64, r.summary.median_ns.max(1) as f64 / 1e9, r.throughput))
         .collect();
     p.sort_by(|a, b| a.0.total_cmp(&b.0));
     p
@@ -76,10 +75,35 @@ pub fn draw(series: &[Series], path: &Path) -> anyhow::Result<(u32, u32)> {
     Ok(size)
 }
 
-fn range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+/// The x range: log2 sizes with half a step of margin.
+fn x_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
     let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    // Log axes need a positive, non-empty range; leave a margin around the data.
-    (lo.max(1e-12) / 1.5)..(hi.max(lo.max(1e-12) * 1.01) * 1.5)
+    (lo - 0.5)..(hi + 0.5)
+}
+
+/// A log-axis range from the decade below the data to the decade above, so that the axis
+/// always has labelled 1-2-5 ticks.
+fn decade_range(values: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = values.fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let lo = 10f64.powf(lo.max(1e-12).log10().floor());
+    let hi = 10f64.powf(hi.max(1e-12).log10().ceil());
+    lo..if hi > lo { hi } else { lo * 10.0 }
+}
+
+/// A tick value with an SI prefix and no trailing zeros: "20 ms", "1.5 M".
+fn short(value: f64, unit: &str) -> String {
+    let (scaled, prefix) = match value.abs() {
+        v if v >= 1e9 => (value / 1e9, "G"),
+        v if v >= 1e6 => (value / 1e6, "M"),
+        v if v >= 1e3 => (value / 1e3, "k"),
+        v if v >= 1.0 || v == 0.0 => (value, ""),
+        v if v >= 1e-3 => (value * 1e3, "m"),
+        v if v >= 1e-6 => (value * 1e6, "µ"),
+        _ => (value * 1e9, "n"),
+    };
+    let number = format!("{scaled:.2}");
+    let number = number.trim_end_matches('0').trim_end_matches('.');
+    format!("{number} {prefix}{unit}").trim_end().to_string()
 }
 
 fn draw_on<DB: DrawingBackend>(
@@ -95,10 +119,10 @@ fn draw_on<DB: DrawingBackend>(
         let unit = op.unit().per_second();
         let data: Vec<Vec<(f64, f64, f64)>> = series.iter().map(|s| points(s, *op)).collect();
         let all = || data.iter().flatten();
-        let x = range(all().map(|p| p.0));
+        let x = x_range(all().map(|p| p.0));
         for panel in 0..2 {
             let area = &rows[row * 2 + panel];
-            let y = range(all().map(|p| if panel == 0 { p.1 } else { p.2 }));
+            let y = decade_range(all().map(|p| if panel == 0 { p.1 } else { p.2 }));
             let mut builder = ChartBuilder::on(area);
             builder.margin(12);
             if text {
@@ -111,10 +135,13 @@ fn draw_on<DB: DrawingBackend>(
             } else {
                 builder.x_label_area_size(8).y_label_area_size(8);
             }
-            let mut chart = builder.build_cartesian_2d(x.clone().log_scale(), y.log_scale()).map_err(err)?;
-            let x_label = |v: &f64| format!("2^{}", v.log2().round());
-            let y_label = |v: &f64| if panel == 0 { duration((v * 1e9) as u64) } else { rate(*v, "") };
+            let mut chart = builder.build_cartesian_2d(x.clone(), y.log_scale()).map_err(err)?;
+            // x is log2 of the size: a log axis with a tick at every power of two.
+            let x_label = |v: &f64| if v.fract() == 0.0 { format!("2^{v}") } else { String::new() };
+            let y_label = |v: &f64| if panel == 0 { short(*v, "s") } else { short(*v, "") };
             let mut mesh = chart.configure_mesh();
+            mesh.light_line_style(RGBColor(238, 238, 238)).bold_line_style(RGBColor(205, 205, 205));
+            mesh.x_labels(((x.end - x.start) as usize + 1).max(2));
             if text {
                 mesh.x_desc("n (log scale)")
                     .label_style(("sans-serif", 13))
@@ -176,5 +203,9 @@ mod tests {
         assert_eq!(text.matches("\na:cpu\n</text>").count(), 4, "{text}");
         assert_eq!(text.matches("\nb:cpu\n</text>").count(), 4);
         assert!(Format::of(Path::new("x.pdf")).is_err());
+        assert_eq!(
+            (short(0.02, "s"), short(1.5e6, ""), short(3e-6, "s")),
+            ("20 ms".into(), "1.5 M".into(), "3 µs".into())
+        );
     }
 }

@@ -75,6 +75,11 @@ impl Suite {
         circuits
     }
 
+    /// The operations in this suite, in run order (Groth16 last).
+    pub fn ops(self) -> Vec<BenchOp> {
+        BenchOp::ALL.into_iter().filter(|&op| op == BenchOp::Groth16 || !self.log_ns(op).is_empty()).collect()
+    }
+
     /// Untimed warm-up runs per case.
     pub fn warmup(self) -> usize {
         match self {
@@ -132,6 +137,7 @@ mod tests {
         assert!(Suite::Standard.cases().len() > quick.len());
         assert!(Suite::Full.cases().len() > Suite::Standard.cases().len());
         assert_eq!(Suite::Quick.circuits(), BUNDLED_CIRCUITS.to_vec());
+        assert!(!Suite::Quick.ops().contains(&BenchOp::MsmG2) && Suite::Full.ops().len() == BenchOp::ALL.len());
         assert_eq!(Suite::Full.circuits().last(), Some(&LARGE_CIRCUIT));
     }
 }

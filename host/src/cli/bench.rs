@@ -169,7 +169,8 @@ impl BenchArgs {
     /// The run's settings.
     pub fn config(&self) -> BenchConfig {
         BenchConfig {
-            ops: self.ops.clone(),
+            // A suite records the operations it runs, not the --op default.
+            ops: self.suite.map_or_else(|| self.ops.clone(), Suite::ops),
             log_n: self.log_n.clone(),
             repeat: self.repeat,
             warmup: self.warmup.unwrap_or_else(|| self.suite.map_or(1, Suite::warmup)),
