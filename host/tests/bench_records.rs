@@ -124,6 +124,14 @@ fn plot_writes_an_svg_with_a_line_per_series_and_a_png() {
     let height = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
     assert_eq!((width, height), (zkaccel::bench::plot::WIDTH, zkaccel::bench::plot::ROW_HEIGHT * ops as u32));
 
+    // --baselines adds the peer libraries as one more series per record.
+    let with_base = dir.path().join("base.svg");
+    let (ok, _, err) =
+        zkaccel(&["bench", "plot", "--baselines", a.to_str().unwrap(), "-o", with_base.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let text = std::fs::read_to_string(&with_base).unwrap();
+    assert!(text.contains("\nxeon-2c-ifma:baseline\n</text>") && text.contains("\nxeon-2c-ifma:cpu\n</text>"));
+
     let (ok, _, err) = zkaccel(&["bench", "plot", a.to_str().unwrap(), "-o", "out.pdf"]);
     assert!(!ok && err.contains(".svg or .png"), "{err}");
 }

@@ -162,6 +162,33 @@ impl Report {
         Ok(report)
     }
 
+    /// This report with the baseline's measurements added as results of a backend named
+    /// `baseline` (once per case), so that `compare` and `plot` show the peer libraries as one
+    /// more series.
+    pub fn with_baseline_series(&self) -> Report {
+        let mut report = self.clone();
+        for r in &self.results {
+            let Some(b) = &r.baseline else { continue };
+            let seen = report.results.iter().any(|x| x.backend == "baseline" && x.op == r.op && x.log_n == r.log_n);
+            if !seen {
+                report.results.push(BenchResult {
+                    backend: "baseline".into(),
+                    samples_ns: b.samples_ns.clone(),
+                    summary: b.summary,
+                    throughput: b.throughput,
+                    baseline: None,
+                    speedup: None,
+                    verified: format!("is the reference ({})", b.name),
+                    peak_memory_bytes: b.peak_memory_bytes,
+                    outliers: super::stats::outliers(&b.samples_ns),
+                    gpu_telemetry: Vec::new(),
+                    ..r.clone()
+                });
+            }
+        }
+        report
+    }
+
     /// Reads a report from a file, naming the file in the error.
     pub fn load(path: &std::path::Path) -> anyhow::Result<Report> {
         use anyhow::Context;
@@ -259,6 +286,14 @@ pub(crate) mod tests {
         assert_eq!(first["q1_ns"], 1_217_284);
         assert_eq!(value["results"][1]["circuit"], "multiplier");
         assert!(value["machine"]["nvidia"].is_object());
+    }
+
+    #[test]
+    fn baselines_become_one_series() {
+        let report = sample_report().with_baseline_series();
+        let base: Vec<&BenchResult> = report.results.iter().filter(|r| r.backend == "baseline").collect();
+        assert_eq!(base.len(), 1, "only the MSM case had a baseline");
+        assert_eq!((base[0].op, base[0].summary.median_ns), (BenchOp::Msm, 2_550_000));
     }
 
     #[test]

@@ -102,6 +102,11 @@ pub struct RecordsArgs {
     /// JSON records written by `zkaccel bench --json`; each is labelled by its file name.
     #[arg(required = true, value_name = "RECORD.json")]
     pub records: Vec<PathBuf>,
+
+    /// Also show each record's baseline (arkworks, ark-poly, light-poseidon, measured in the
+    /// same run) as a series `FILE:baseline`.
+    #[arg(long)]
+    pub baselines: bool,
 }
 
 /// Arguments of `zkaccel bench plot`.
@@ -129,7 +134,10 @@ pub struct CsvArgs {
 impl RecordsArgs {
     /// The records, read, with their labels (file names without `.json`).
     pub fn load(&self) -> anyhow::Result<(Vec<Report>, Vec<String>)> {
-        let reports = self.records.iter().map(|p| Report::load(p)).collect::<anyhow::Result<Vec<_>>>()?;
+        let mut reports = self.records.iter().map(|p| Report::load(p)).collect::<anyhow::Result<Vec<_>>>()?;
+        if self.baselines {
+            reports = reports.iter().map(Report::with_baseline_series).collect();
+        }
         let labels = self
             .records
             .iter()
