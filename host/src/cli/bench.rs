@@ -237,5 +237,12 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
         }
         None => print!("{}{}", table::devices(&report.config.devices), table::render(&report.results, &report.skipped)),
     }
+    if refs.iter().any(|b| b.info().id == "fpga:sim") {
+        let projections = super::bench_fpga::projections(&report.config.bench)?;
+        match &args.json {
+            Some(path) if path.as_os_str() == "-" => eprint!("{projections}"),
+            _ => print!("{projections}"),
+        }
+    }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Command-line arguments (clap derive) and the dispatch to each subcommand.
 
 mod bench;
+mod bench_fpga;
 mod bench_scheduler;
 mod calibrate;
 mod devices;
