@@ -1,14 +1,14 @@
 //! `zkaccel calibrate`: measure each device's throughput per op and size for the scheduler,
 //! and cache it on disk (keyed by device identity and zkaccel version).
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use zkaccel::registry::{DeviceSelection, Registry};
-use zkaccel::scheduler::calibration::{self, CalibrationObserver};
+use zkaccel::scheduler::calibration;
 use zkaccel::scheduler::{CalibrationSource, SchedulerConfig};
+
+use super::progress::Bar;
 
 /// Arguments of `zkaccel calibrate`.
 #[derive(Debug, Args)]
@@ -27,34 +27,6 @@ pub struct CalibrateArgs {
     pub json: bool,
 }
 
-/// A progress bar on stderr (hidden when stderr is not a terminal).
-struct CalibrationBar(ProgressBar);
-
-impl CalibrationObserver for CalibrationBar {
-    fn begin(&self, steps: u64) {
-        self.0.set_length(steps);
-    }
-
-    fn step(&self, what: &str) {
-        self.0.set_message(what.to_string());
-    }
-
-    fn advance(&self) {
-        self.0.inc(1);
-    }
-}
-
-fn bar() -> CalibrationBar {
-    let target =
-        if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
-    let bar = ProgressBar::with_draw_target(Some(0), target);
-    let style = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {msg}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-    bar.set_style(style);
-    bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    CalibrationBar(bar)
-}
-
 /// Calibrates the selected devices and writes the cache.
 pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
     let registry = Registry::detect(&args.devices)?;
@@ -69,9 +41,9 @@ pub fn run(args: &CalibrateArgs) -> anyhow::Result<()> {
             })?,
         },
     };
-    let progress = bar();
+    let progress = Bar::new();
     let measured = calibration::calibrate(&backends, &progress);
-    progress.0.finish_and_clear();
+    progress.finish();
     measured.save(&path).map_err(|e| anyhow::anyhow!(e))?;
     for device in measured.devices.values() {
         let ops: Vec<String> = device

@@ -1,9 +1,11 @@
-//! An indicatif progress bar on stderr for `zkaccel bench` (hidden when stderr is not a terminal).
+//! indicatif progress on stderr for `zkaccel bench`, `calibrate` and `prove` (hidden when stderr
+//! is not a terminal).
 
 use std::io::IsTerminal;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use zkaccel::bench::runner::Observer;
+use zkaccel::scheduler::calibration::CalibrationObserver;
 
 /// Shows each benchmark step as it runs.
 pub struct Bar(ProgressBar);
@@ -36,6 +38,27 @@ impl Observer for Bar {
     }
 
     fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+impl CalibrationObserver for Bar {
+    fn begin(&self, steps: u64) {
+        self.0.set_length(steps);
+    }
+
+    fn step(&self, what: &str) {
+        self.0.set_message(what.to_string());
+    }
+
+    fn advance(&self) {
+        self.0.inc(1);
+    }
+}
+
+impl Bar {
+    /// Clears the bar.
+    pub fn finish(&self) {
         self.0.finish_and_clear();
     }
 }
