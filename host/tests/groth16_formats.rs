@@ -35,18 +35,6 @@ fn small_key() -> ProvingKey {
     random_proving_key(&mut ark_std::test_rng(), 12, 2, 16, 30)
 }
 
-fn assert_same_key(a: &ProvingKey, b: &ProvingKey) {
-    assert_eq!((a.n_vars, a.n_public, a.domain_size), (b.n_vars, b.n_public, b.domain_size));
-    assert_eq!(a.verifying_key(), b.verifying_key());
-    assert_eq!((a.beta1, a.delta1), (b.beta1, b.delta1));
-    assert_eq!(a.coefficients, b.coefficients);
-    assert_eq!(a.a_query, b.a_query);
-    assert_eq!(a.b1_query, b.b1_query);
-    assert_eq!(a.b2_query, b.b2_query);
-    assert_eq!(a.c_query, b.c_query);
-    assert_eq!(a.h_query, b.h_query);
-}
-
 /// The sections of `key` with section `id`'s body replaced by `f(body)`.
 fn with_section(key: &ProvingKey, id: u32, f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     let mut sections = zkey_sections(key);
@@ -63,7 +51,7 @@ fn zkey_round_trips_random_keys() {
     let mut rng = ark_std::test_rng();
     for (n_vars, n_public, domain, n_coeff) in [(1, 0, 1, 0), (5, 4, 8, 3), (100, 7, 128, 400), (3000, 1, 4096, 9000)] {
         let key = random_proving_key(&mut rng, n_vars, n_public, domain, n_coeff);
-        assert_same_key(&key, &read(&zkey_bytes(&key)).expect("valid key"));
+        assert_eq!(&key, &read(&zkey_bytes(&key)).expect("valid key"));
     }
 }
 
@@ -73,7 +61,7 @@ fn zkey_sections_in_any_order_and_unknown_sections_are_skipped() {
     let mut sections = zkey_sections(&key);
     sections.reverse();
     sections.insert(3, (77, vec![1, 2, 3]));
-    assert_same_key(&key, &read(&assemble(b"zkey", 1, &sections)).expect("reordered"));
+    assert_eq!(&key, &read(&assemble(b"zkey", 1, &sections)).expect("reordered"));
 }
 
 #[test]
@@ -82,7 +70,7 @@ fn zkey_from_path_and_missing_path() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("k.zkey");
     std::fs::write(&path, zkey_bytes(&key)).expect("write");
-    assert_same_key(&key, &read_zkey(&path, &no_cache()).expect("read"));
+    assert_eq!(&key, &read_zkey(&path, &no_cache()).expect("read"));
     assert!(matches!(read_zkey(&dir.path().join("absent.zkey"), &no_cache()), Err(FormatError::Io(_))));
 }
 
@@ -104,7 +92,7 @@ fn zkey_validation_cache_skips_only_after_a_full_check() {
     read_zkey_from(Cursor::new(&good), &options).expect("first load");
     let markers: Vec<_> = std::fs::read_dir(dir.path().join("validated")).expect("dir").collect();
     assert_eq!(markers.len(), 1);
-    assert_same_key(&key, &read_zkey_from(Cursor::new(&good), &options).expect("cached load"));
+    assert_eq!(&key, &read_zkey_from(Cursor::new(&good), &options).expect("cached load"));
     // On-curve checks still run on a cached load of a different (broken) file.
     let off = with_section(&key, 5, |b| b[40] ^= 1);
     assert!(matches!(read_zkey_from(Cursor::new(&off), &options), Err(FormatError::NotOnCurve { .. })));
@@ -250,7 +238,7 @@ fn zkey_duplicated_and_missing_sections() {
     }
     // Section 10 (contributions) is not needed to prove.
     let sections: Vec<_> = zkey_sections(&key).into_iter().filter(|(i, _)| *i != 10).collect();
-    assert_same_key(&key, &read(&assemble(b"zkey", 1, &sections)).expect("without section 10"));
+    assert_eq!(&key, &read(&assemble(b"zkey", 1, &sections)).expect("without section 10"));
 }
 
 #[test]

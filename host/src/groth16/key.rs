@@ -52,7 +52,7 @@ pub struct VerifyingKey {
 }
 
 /// A snarkjs Groth16 proving key (`.zkey`), read and validated.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvingKey {
     /// Number of witness values (wires), the constant 1 included.
     pub n_vars: usize,

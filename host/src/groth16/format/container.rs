@@ -173,6 +173,19 @@ impl<'a> ByteCursor<'a> {
         Ok(u64::from_le_bytes(a))
     }
 
+    /// Reads the `u32 n8, prime` header that `.wtns` and `.r1cs` start with, and checks that
+    /// the prime is BN254's r.
+    pub fn expect_bn254_r(&mut self) -> Result<(), FormatError> {
+        let n8 = self.u32()?;
+        let prime = self.take(n8 as usize)?;
+        let r = super::field_bytes::bn254_r_bytes();
+        if prime != r {
+            let decimal = super::field_bytes::decimal;
+            return Err(FormatError::WrongPrime { kind: self.kind, found: decimal(prime), expected: decimal(&r) });
+        }
+        Ok(())
+    }
+
     /// Bytes not consumed yet.
     pub fn remaining(&self) -> usize {
         self.bytes.len().saturating_sub(self.pos)

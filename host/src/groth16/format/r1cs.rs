@@ -11,7 +11,7 @@ use ark_ff::Zero;
 
 use super::container::{read_exact_or, ByteCursor, Container};
 use super::error::{FileKind, FormatError, Section};
-use super::field_bytes::{bn254_r_bytes, decimal, fr_from_standard, FIELD_BYTES};
+use super::field_bytes::{fr_from_standard, FIELD_BYTES};
 
 const KIND: FileKind = FileKind::R1cs;
 /// Section 1: the header.
@@ -113,11 +113,7 @@ pub fn read_r1cs_from<R: Read + Seek>(mut reader: R) -> Result<R1cs, FormatError
     let container = Container::read(&mut reader, KIND, *b"r1cs", 1)?;
     let header = container.read_small(&mut reader, HEADER, 4096)?;
     let mut c = ByteCursor::new(&header, KIND, HEADER.name);
-    let n8 = c.u32()?;
-    let prime = c.take(n8 as usize)?;
-    if prime != bn254_r_bytes() {
-        return Err(FormatError::WrongPrime { kind: KIND, found: decimal(prime), expected: decimal(&bn254_r_bytes()) });
-    }
+    c.expect_bn254_r()?;
     if header.len() != HEADER_BYTES {
         return Err(FormatError::SectionSize {
             kind: KIND,

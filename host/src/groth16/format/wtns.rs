@@ -12,7 +12,7 @@ use ark_bn254::Fr;
 
 use super::container::{ByteCursor, Container};
 use super::error::{FileKind, FormatError, Section};
-use super::field_bytes::{bn254_r_bytes, decimal, fr_from_standard, fr_to_standard, FIELD_BYTES};
+use super::field_bytes::{bn254_r_bytes, fr_from_standard, fr_to_standard, FIELD_BYTES};
 use super::stream::Stream;
 use crate::groth16::key::ProvingKey;
 
@@ -32,11 +32,7 @@ pub fn read_wtns_from<R: Read + Seek>(mut reader: R) -> Result<Vec<Fr>, FormatEr
     let container = Container::read(&mut reader, KIND, *b"wtns", 2)?;
     let header = container.read_small(&mut reader, HEADER, 4096)?;
     let mut c = ByteCursor::new(&header, KIND, HEADER.name);
-    let n8 = c.u32()?;
-    let prime = c.take(n8 as usize)?;
-    if prime != bn254_r_bytes() {
-        return Err(FormatError::WrongPrime { kind: KIND, found: decimal(prime), expected: decimal(&bn254_r_bytes()) });
-    }
+    c.expect_bn254_r()?;
     let count = c.u32()?;
     if c.remaining() != 0 {
         return Err(FormatError::SectionSize {

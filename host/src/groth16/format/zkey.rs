@@ -298,25 +298,12 @@ mod tests {
     use crate::groth16::format::testing::{random_proving_key, zkey_bytes};
     use std::io::Cursor;
 
-    /// Field-by-field equality (ProvingKey has no PartialEq: it is the lead's type).
-    pub(crate) fn assert_same_key(a: &ProvingKey, b: &ProvingKey) {
-        assert_eq!((a.n_vars, a.n_public, a.domain_size), (b.n_vars, b.n_public, b.domain_size));
-        assert_eq!(a.verifying_key(), b.verifying_key());
-        assert_eq!((a.beta1, a.delta1), (b.beta1, b.delta1));
-        assert_eq!(a.coefficients, b.coefficients);
-        assert_eq!(a.a_query, b.a_query);
-        assert_eq!(a.b1_query, b.b1_query);
-        assert_eq!(a.b2_query, b.b2_query);
-        assert_eq!(a.c_query, b.c_query);
-        assert_eq!(a.h_query, b.h_query);
-    }
-
     #[test]
     fn round_trip_random_key() {
         let mut rng = ark_std::test_rng();
         let key = random_proving_key(&mut rng, 40, 3, 64, 100);
         let read = read_zkey_from(Cursor::new(zkey_bytes(&key)), &ZkeyOptions::no_cache()).expect("valid key");
-        assert_same_key(&key, &read);
+        assert_eq!(&key, &read);
     }
 
     #[test]
@@ -329,6 +316,6 @@ mod tests {
         read_zkey_from(Cursor::new(&bytes), &options).expect("first load");
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1, "one marker");
         let read = read_zkey_from(Cursor::new(&bytes), &options).expect("cached load");
-        assert_same_key(&key, &read);
+        assert_eq!(&key, &read);
     }
 }
