@@ -155,9 +155,15 @@ fn when_every_device_fails_the_error_names_each_failure() {
             .unwrap();
     let (bases, scalars, _) = support::msm_case(256, 4);
     let err = scheduler.msm_g1(&bases, &scalars).unwrap_err().to_string();
-    for needle in ["fpga:0", "device-lost", "fpga:1", "out-of-memory", "cpu", "every device"] {
+    // The error lists the attempts of the share it reports. Shares run concurrently, so a
+    // device whose own share failed first is already unhealthy and skipped in that share's
+    // retries: which accelerators the list names depends on timing, the CPU (last) never.
+    for needle in ["cpu", "out-of-memory", "every device"] {
         assert!(err.contains(needle), "{err}\nshould mention {needle}");
     }
+    let lost_named = err.contains("fpga:0") && err.contains("device-lost");
+    let oom_named = err.contains("fpga:1: out-of-memory");
+    assert!(lost_named || oom_named, "{err}\nshould name an accelerator's failure");
     // Every device is now unhealthy: the next call still reaches the CPU (last resort) and
     // says which devices are out.
     let err = scheduler.msm_g1(&bases, &scalars).unwrap_err().to_string();
