@@ -32,6 +32,7 @@
 #![deny(unsafe_code)]
 
 pub mod bench;
+pub mod daemon;
 pub mod groth16;
 pub mod registry;
 pub mod scheduler;
