@@ -15,7 +15,7 @@ static ALLOCATOR: zkaccel::bench::heap::CountingAllocator = zkaccel::bench::heap
 fn main() -> ExitCode {
     quiet_headless_vulkan();
     let args = cli::Cli::parse();
-    cli::init_tracing(args.verbose);
+    cli::init_tracing(args.verbose, matches!(args.command, cli::Command::Daemon(_)));
     match cli::run(args) {
         Ok(code) => code,
         Err(error) => {

@@ -4,6 +4,8 @@ mod bench;
 mod bench_fpga;
 mod bench_scheduler;
 mod calibrate;
+mod client;
+mod daemon;
 mod devices;
 mod progress;
 mod prove;
@@ -41,6 +43,16 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Measure each device's throughput for the scheduler and cache it (`bench --scheduler` uses it).
     Calibrate(calibrate::CalibrateArgs),
+    /// Run the proving daemon: HTTP API, durable job queue (SQLite or PostgreSQL), workers.
+    Daemon(daemon::DaemonArgs),
+    /// Submit a Groth16 or raw job to a daemon (uploading the zkey when the daemon lacks it).
+    Submit(client::SubmitArgs),
+    /// Show a daemon job's state.
+    Status(client::StatusArgs),
+    /// Fetch a done job's result: snarkjs's proof.json and public.json, or the raw job's JSON.
+    Result(client::ResultArgs),
+    /// Cancel a queued or running daemon job.
+    Cancel(client::CancelArgs),
 }
 
 /// Runs the parsed command; the exit code is not success for an invalid proof.
@@ -51,12 +63,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Prove(args) => prove::run(&args, cli.verbose).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => verify::run(&args),
         Command::Calibrate(args) => calibrate::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Daemon(args) => daemon::run(&args),
+        Command::Submit(args) => client::run_submit(&args),
+        Command::Status(args) => client::run_status(&args),
+        Command::Result(args) => client::run_result(&args),
+        Command::Cancel(args) => client::run_cancel(&args),
     }
 }
 
-/// Logs to stderr, at `warn` by default and more with each `-v`; `RUST_LOG` takes precedence.
-pub fn init_tracing(verbose: u8) {
+/// Logs to stderr, at `warn` by default (`info` for the daemon, which logs each job) and more
+/// with each `-v`; `RUST_LOG` takes precedence.
+pub fn init_tracing(verbose: u8, daemon: bool) {
     let default = match verbose {
+        0 if daemon => "warn,zkaccel=info",
         0 => "warn",
         1 => "warn,zkaccel=debug,zkaccel_backends=debug",
         _ => "debug,zkaccel=trace,zkaccel_backends=trace",

@@ -6,13 +6,19 @@
 //!     └──────────► artifacts (local directory | S3) ◄───┘
 //! ```
 
+pub mod api;
 pub mod artifacts;
 pub mod client;
-pub mod metrics;
-pub mod openapi;
-pub mod prover_cache;
-pub mod raw_jobs;
-pub mod upload;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod jobs;
+pub mod metrics;
+pub mod openapi;
+pub mod prover_cache;
+pub mod rate_limit;
+pub mod raw_jobs;
+pub mod run;
+pub mod state;
+pub mod upload;
+pub mod worker;

@@ -206,6 +206,17 @@ impl Db {
         row.map(|r| from_row(&r)).transpose().context("reading a job")
     }
 
+    /// The tenant's job submitted with this idempotency key.
+    pub async fn job_by_idempotency_key(&self, tenant_id: &str, key: &str) -> Result<Option<JobRow>, DbError> {
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = $1 AND tenant_id = $2"))
+            .bind(key)
+            .bind(tenant_id)
+            .fetch_optional(self.pool())
+            .await
+            .context("reading a job")?;
+        row.map(|r| from_row(&r)).transpose().context("reading a job")
+    }
+
     /// Any tenant's job with this id (operators and workers).
     pub async fn job_any_tenant(&self, id: &str) -> Result<Option<JobRow>, DbError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
