@@ -52,19 +52,15 @@ async fn run_claimed(state: &AppState, claimed: Claimed) {
     let work = execute(state, job);
     tokio::pin!(work);
     let grace = Duration::from_secs(state.config().shutdown.grace_seconds);
-    let outcome = loop {
-        tokio::select! {
-            outcome = &mut work => break Some(outcome),
-            _ = lost_rx.changed() => {
-                // Cancelled, or the lease expired and another daemon took the job: stop waiting
-                // for a result nobody may commit (the computation itself finishes on its thread).
-                tracing::warn!("lease lost (job cancelled or taken over); its result will be discarded");
-                break None;
-            }
-            _ = stopping_past_grace(state, grace) => {
-                break None;
-            }
+    let outcome = tokio::select! {
+        outcome = &mut work => Some(outcome),
+        _ = lost_rx.changed() => {
+            // Cancelled, or the lease expired and another daemon took the job: stop waiting for
+            // a result nobody may commit (the computation itself finishes on its thread).
+            tracing::warn!("lease lost (job cancelled or taken over); its result will be discarded");
+            None
         }
+        _ = stopping_past_grace(state, grace) => None,
     };
     heartbeat.abort();
     let Some(outcome) = outcome else {
