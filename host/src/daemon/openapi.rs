@@ -166,7 +166,7 @@ fn paths() -> Value {
                 "tags": ["operations"],
                 "responses": {
                     "200": json_response("Ready to take jobs.", "Ready"),
-                    "503": reference("responses", "Unavailable"),
+                    "503": json_response("Not ready (or shutting down); the checks say why.", "Ready"),
                 },
             },
         },
@@ -213,8 +213,8 @@ fn parameters() -> Value {
         },
         "CircuitName": {
             "name": "name", "in": "query", "required": false,
-            "description": "A name for the circuit, for people.",
-            "schema": { "type": "string" },
+            "description": "A name for the circuit, for people: 1 to 200 characters, no control characters.",
+            "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[^\\u0000-\\u001F\\u007F-\\u009F]+$" },
         },
         "Priority": {
             "name": "priority", "in": "query", "required": false,
@@ -223,9 +223,9 @@ fn parameters() -> Value {
         },
         "IdempotencyKey": {
             "name": "Idempotency-Key", "in": "header", "required": false,
-            "description": "Returns this tenant's existing job with this key (200) instead of making a second one, \
-                            also under concurrent submissions.",
-            "schema": { "type": "string", "minLength": 1, "maxLength": 200 },
+            "description": "Printable ASCII. Returns this tenant's existing job with this key (200) instead of \
+                            making a second one, also under concurrent submissions.",
+            "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]([ -~]*[!-~])?$" },
         },
         "JobStateFilter": {
             "name": "state", "in": "query", "required": false,
@@ -352,7 +352,16 @@ fn answer_schemas() -> Map<String, Value> {
             "type": "object", "required": ["status"],
             "properties": { "status": { "type": "string", "enum": ["ok"] } },
         },
-        "Ready": { "type": "object", "description": "What was checked." },
+        "Ready": {
+            "type": "object", "required": ["status", "checks"],
+            "properties": {
+                "status": { "type": "string", "enum": ["ready", "not_ready"] },
+                "checks": {
+                    "type": "object",
+                    "description": "Each check's outcome: accepting, database, artifacts (\"ok\" or the error), devices.",
+                },
+            },
+        },
     });
     let Value::Object(map) = schemas else { unreachable!("an object literal") };
     map
@@ -621,7 +630,8 @@ mod tests {
         assert!(status_of("/v1/jobs/{id}/cancel", "post").contains(&"409".to_string()));
         assert!(status_of("/v1/circuits/{id}", "delete").contains(&"409".to_string()));
         assert!(status_of("/v1/circuits/{id}", "delete").contains(&"204".to_string()));
-        assert!(status_of("/readyz", "get").contains(&"503".to_string()));
+        let ready = &doc["paths"]["/readyz"]["get"]["responses"];
+        assert_eq!(ready["503"]["content"]["application/json"]["schema"], schema("Ready"), "503 has the checks too");
         for (path, method) in [("/v1/circuits", "post"), ("/v1/circuits/{id}/jobs", "post"), ("/v1/jobs", "post")] {
             assert_eq!(status_of(path, method).iter().filter(|s| s.starts_with('2')).count(), 2, "{path}: 200 and 201");
         }
