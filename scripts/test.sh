@@ -111,6 +111,42 @@ need_verilator() {
   command -v verilator >/dev/null 2>&1 || die "verilator installed but not on PATH"
 }
 
+# The daemon's services, each on its own port and directory under target/, stopped on exit:
+# PostgreSQL (Debian's postgresql) for the queue tests, moto's S3-compatible server (PyPI) for
+# the artifact-store tests. Their tests fail in CI when these are missing.
+services_dir="$PWD/target/test-services"
+stop_services() {
+  scripts/postgres-test-server.sh stop "$services_dir/postgres" >/dev/null 2>&1 || true
+  scripts/s3-test-server.sh stop "$services_dir/s3" >/dev/null 2>&1 || true
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+need_daemon_services() {
+  step "PostgreSQL and S3 test servers for the daemon"
+  trap stop_services EXIT
+  local line
+  line=$(scripts/postgres-test-server.sh start "$(free_port)" "$services_dir/postgres") \
+    || die "could not start the PostgreSQL test server (scripts/postgres-test-server.sh)"
+  export "${line?}"
+  line=$(scripts/s3-test-server.sh start "$(free_port)" "$services_dir/s3") \
+    || die "could not start the S3 test server (scripts/s3-test-server.sh)"
+  export "${line?}"
+  echo "PostgreSQL: $ZKACCEL_TEST_POSTGRES_URL; S3: $ZKACCEL_TEST_S3_ENDPOINT"
+}
+
+# Schemathesis (PyPI) fuzzes the daemon's API from its OpenAPI document
+# (host/tests/daemon_schemathesis.rs), in a git-ignored virtualenv.
+SCHEMATHESIS_SPEC='schemathesis>=4,<5'
+need_schemathesis() {
+  local venv=.tools/schemathesis
+  if [[ ! -x $venv/bin/schemathesis ]]; then
+    step "installing $SCHEMATHESIS_SPEC into $venv"
+    python3 -m venv "$venv" || die "python3 -m venv failed: install python3-venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$SCHEMATHESIS_SPEC" \
+      || die "could not install $SCHEMATHESIS_SPEC with pip"
+  fi
+  export ZKACCEL_SCHEMATHESIS="$PWD/$venv/bin/schemathesis"
+}
+
 step "checking tools"
 command -v cargo >/dev/null 2>&1 || die "cargo not found: install Rust from https://rustup.rs"
 need_rust_component rustfmt fmt
@@ -119,6 +155,8 @@ need_nvrtc
 need_lavapipe
 need_verilator
 need_groth16_fixtures
+need_daemon_services
+need_schemathesis
 # lavapipe warns on every device creation when this is unset.
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}"
 cargo --version

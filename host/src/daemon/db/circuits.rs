@@ -121,35 +121,22 @@ impl Db {
         Ok(n > 0)
     }
 
-    /// Deletes the tenant's circuit unless jobs of it are queued or running.
+    /// Deletes the tenant's circuit unless jobs of it are queued or running. One conditional
+    /// statement, so no read-then-write transaction (which SQLite may refuse under concurrent writers).
     pub async fn delete_circuit(&self, tenant_id: &str, id: &str) -> Result<Deleted, DbError> {
-        let mut tx = self.pool().begin().await.context("deleting a circuit")?;
-        let busy: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM jobs WHERE tenant_id = $1 AND circuit_id = $2 AND state IN ('queued', 'running')",
+        let done = sqlx::query(
+            "DELETE FROM circuits WHERE tenant_id = $1 AND id = $2 AND NOT EXISTS \
+             (SELECT 1 FROM jobs WHERE tenant_id = $1 AND circuit_id = $2 AND state IN ('queued', 'running'))",
         )
         .bind(tenant_id)
         .bind(id)
-        .fetch_one(&mut *tx)
+        .execute(self.pool())
         .await
-        .context("checking a circuit's jobs")?;
-        if busy > 0 {
-            return Ok(Deleted::InUse);
-        }
-        let done = sqlx::query("DELETE FROM circuits WHERE tenant_id = $1 AND id = $2")
-            .bind(tenant_id)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .context("deleting a circuit")?;
+        .context("deleting a circuit")?;
         if done.rows_affected() == 0 {
-            return Ok(Deleted::NotFound);
+            let exists = self.circuit(tenant_id, id).await?.is_some();
+            return Ok(if exists { Deleted::InUse } else { Deleted::NotFound });
         }
-        let others: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circuits WHERE id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .context("counting a circuit's tenants")?;
-        tx.commit().await.context("deleting a circuit")?;
-        Ok(Deleted::Yes { last: others == 0 })
+        Ok(Deleted::Yes { last: !self.circuit_registered_anywhere(id).await? })
     }
 }
