@@ -37,6 +37,7 @@ async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
     let limits = TenantLimits { requests_per_second: Some(1_000_000), burst: Some(1_000_000), ..Default::default() };
     let (_, token) = daemon.state().db().create_tenant("fuzz", &limits).await.unwrap();
     let url = format!("http://{}/openapi.json", daemon.addr);
+    let workdir = dir.path().to_path_buf(); // schemathesis keeps its state in .schemathesis/ here
 
     // The coverage phase is left out: with Python 3.11 it trips a hypothesis bug ("AST
     // constructor recursion depth mismatch") inside schemathesis itself, not in the daemon.
@@ -49,6 +50,7 @@ async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
             ])
             .args(["--phases", "examples,fuzzing,stateful", "--max-examples", "40", "--workers", "2", "--seed", "1"])
             .env("NO_COLOR", "1")
+            .current_dir(&workdir)
             .output()
             .expect("running schemathesis")
     })
