@@ -184,6 +184,12 @@ scalar_status=${PIPESTATUS[0]}
 [[ $status != 0 ]] || status=$scalar_status
 set -e
 
+step "quick start (scripts/quickstart.sh: the daemon on its embedded defaults proves a bundled circuit)"
+if ! ZKACCEL_QUICKSTART_PORT=$(free_port) scripts/quickstart.sh 2>&1 | tee -a "$log" | tail -n 3; then
+  [[ $status != 0 ]] || status=1
+  echo "error: scripts/quickstart.sh failed" | tee -a "$log"
+fi
+
 step "summary"
 sum_of() { grep -E '^test result:' "$log" | grep -oE "[0-9]+ $1" | awk '{s += $1} END {print s + 0}'; }
 skipped=$(grep -c '^SKIPPED ' "$log" || true)
