@@ -49,7 +49,16 @@ async fn run_claimed(state: &AppState, claimed: Claimed) {
 
     let (lost_tx, mut lost_rx) = tokio::sync::watch::channel(false);
     let heartbeat = tokio::spawn(heartbeat(state.clone(), claimed.clone(), lost_tx));
-    let work = execute(state, job);
+    // The test-only hold counts as part of the job: heartbeats go on, and a shutdown's grace
+    // period or a lost lease ends it like any long computation.
+    let hold = Duration::from_millis(state.config().testing.hold_before_commit_ms);
+    let work = async {
+        let outcome = execute(state, job).await;
+        if !hold.is_zero() {
+            tokio::time::sleep(hold).await;
+        }
+        outcome
+    };
     tokio::pin!(work);
     let grace = Duration::from_secs(state.config().shutdown.grace_seconds);
     let outcome = tokio::select! {
@@ -74,10 +83,6 @@ async fn run_claimed(state: &AppState, claimed: Claimed) {
         return;
     };
 
-    let hold = state.config().testing.hold_before_commit_ms;
-    if hold > 0 {
-        tokio::time::sleep(Duration::from_millis(hold)).await;
-    }
     let run = started.elapsed();
     match outcome {
         Ok(result) => match state.db().complete_job(&claimed, &result).await {
