@@ -16,7 +16,7 @@ pub struct DaemonArgs {
     /// The configuration file (TOML; see zkaccel.example.toml). Without it the defaults apply:
     /// 127.0.0.1:8080, a SQLite queue and artifacts under ./zkaccel-data. `ZKACCEL__…`
     /// environment variables override either.
-    #[arg(long, short, env = "ZKACCEL_CONFIG", global = true)]
+    #[arg(long, short, env = "ZKACCEL_DAEMON_CONFIG", global = true)]
     pub config: Option<PathBuf>,
 
     /// Operator commands; without one, the daemon serves.
@@ -119,7 +119,12 @@ async fn first_run_tenant(db: &Db, data_dir: &Path) -> anyhow::Result<()> {
     if !db.tenants().await?.is_empty() {
         return Ok(());
     }
-    let (_, token) = db.create_tenant("default", &TenantLimits::default()).await?;
+    let token = match db.create_tenant("default", &TenantLimits::default()).await {
+        Ok((_, token)) => token,
+        // Another daemon starting on the same database made a tenant first: nothing to do.
+        Err(_) if !db.tenants().await?.is_empty() => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
     std::fs::create_dir_all(data_dir)?;
     let path = data_dir.join("default.token");
     write_private(&path, &format!("{token}\n")).with_context(|| format!("writing {}", path.display()))?;

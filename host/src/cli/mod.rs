@@ -7,6 +7,7 @@ mod calibrate;
 mod client;
 mod daemon;
 mod devices;
+mod loadgen;
 mod progress;
 mod prove;
 mod verify;
@@ -53,6 +54,8 @@ pub enum Command {
     Result(client::ResultArgs),
     /// Cancel a queued or running daemon job.
     Cancel(client::CancelArgs),
+    /// Load a daemon: queue latency, sustained submission rate (no job lost or duplicated), Groth16 jobs.
+    Loadgen(loadgen::LoadgenArgs),
 }
 
 /// Runs the parsed command; the exit code is not success for an invalid proof.
@@ -68,6 +71,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Status(args) => client::run_status(&args),
         Command::Result(args) => client::run_result(&args),
         Command::Cancel(args) => client::run_cancel(&args),
+        Command::Loadgen(args) => loadgen::run(&args),
     }
 }
 
@@ -81,11 +85,13 @@ pub fn init_tracing(verbose: u8, daemon: bool) {
         _ => "debug,zkaccel=trace,zkaccel_backends=trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // ZKACCEL_LOG_FORMAT=json: one JSON object per line (with the job span's fields), for log shippers.
+    if std::env::var("ZKACCEL_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        builder.json().with_current_span(true).init();
+    } else {
+        builder.with_ansi(std::io::stderr().is_terminal()).init();
+    }
 }
 
 #[cfg(test)]
