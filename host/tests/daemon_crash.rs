@@ -65,7 +65,7 @@ async fn running_jobs_of(db: &Db, tenant: &str, owner: &str) -> Vec<JobRow> {
 async fn assert_all_done(db: &Db, tenant: &str, client: &DaemonClient, ids: &[String], held: &[JobRow]) {
     let jobs = eventually("every job to finish", Duration::from_secs(60), || async move {
         let jobs = all_jobs(db, tenant).await;
-        jobs.iter().all(|j| j.state.is_terminal()).then_some(jobs)
+        jobs.iter().all(|j| j.state.is_finished()).then_some(jobs)
     })
     .await;
     let states: Vec<_> = jobs.iter().map(|j| (j.id.as_str(), j.state, j.attempts, j.last_error.clone())).collect();
@@ -147,7 +147,7 @@ async fn sqlite_a_restarted_daemon_finishes_the_jobs_it_held_when_killed() {
     let held: Vec<JobRow> =
         all_jobs(&db, &tenant.id).await.into_iter().filter(|j| j.state == JobState::Running).collect();
     assert!(!held.is_empty(), "the daemon died holding a job");
-    assert!(all_jobs(&db, &tenant.id).await.iter().any(|j| !j.state.is_terminal()), "work was left when it died");
+    assert!(all_jobs(&db, &tenant.id).await.iter().any(|j| !j.state.is_finished()), "work was left when it died");
 
     let restarted = DaemonProcess::start(&spec).await;
     let client = DaemonClient::new(&restarted.url, &token).unwrap();

@@ -115,7 +115,7 @@ async fn load(engine: Engine, test: &str) {
     let (db_ref, tenant_id) = (&db, tenant.id.as_str());
     let jobs = eventually("every job to finish", Duration::from_secs(60), || async move {
         let jobs = db_ref.jobs(tenant_id, None, 1000).await.unwrap();
-        jobs.iter().all(|j| j.state.is_terminal()).then_some(jobs)
+        jobs.iter().all(|j| j.state.is_finished()).then_some(jobs)
     })
     .await;
     assert_eq!(jobs.len(), keys, "no job beyond one per key");

@@ -198,7 +198,7 @@ pub(super) async fn list(
     }
     let filter = match params.get("state") {
         None => None,
-        Some(s) => Some(JobState::parse(s).ok_or_else(|| {
+        Some(s) => Some(s.parse::<JobState>().map_err(|_| {
             ApiError::bad_request("bad_request", "state must be queued, running, done, failed or cancelled")
         })?),
     };

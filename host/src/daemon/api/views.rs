@@ -1,6 +1,6 @@
 //! Rows of the queue database as the API shows them (the shapes in [`crate::daemon::client`]).
 
-use crate::daemon::client::{CircuitInfo, JobInfo, JobKind, JobState as ApiState, JobTimings};
+use crate::daemon::client::{CircuitInfo, JobInfo, JobKind, JobTimings};
 use crate::daemon::db::circuits::CircuitRow;
 use crate::daemon::db::jobs::{JobRow, JobState};
 use crate::daemon::db::now_us;
@@ -36,7 +36,7 @@ pub fn job_info(row: &JobRow) -> JobInfo {
         id: row.id.clone(),
         kind: row.kind.parse().unwrap_or(JobKind::Groth16),
         circuit_id: row.circuit_id.clone(),
-        state: api_state(row.state),
+        state: row.state,
         priority: row.priority.clamp(i32::MIN as i64, i32::MAX as i64) as i32,
         attempts: row.attempts.max(0) as u32,
         max_attempts: row.max_attempts.max(0) as u32,
@@ -46,17 +46,6 @@ pub fn job_info(row: &JobRow) -> JobInfo {
         started_at: row.started_us.map(rfc3339),
         finished_at: row.finished_us.map(rfc3339),
         timings,
-    }
-}
-
-/// The API's name for a stored state.
-pub fn api_state(state: JobState) -> ApiState {
-    match state {
-        JobState::Queued => ApiState::Queued,
-        JobState::Running => ApiState::Running,
-        JobState::Done => ApiState::Done,
-        JobState::Failed => ApiState::Failed,
-        JobState::Cancelled => ApiState::Cancelled,
     }
 }
 

@@ -9,47 +9,7 @@ use sqlx::Row;
 
 use super::{now_us, Context, Db, DbError, Dialect};
 
-/// Where a job is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum JobState {
-    /// Waiting to be claimed.
-    Queued,
-    /// Leased by a worker.
-    Running,
-    /// Finished with a result.
-    Done,
-    /// Failed for good (a bad input, or out of attempts): the dead-letter list.
-    Failed,
-    /// Cancelled by its tenant.
-    Cancelled,
-}
-
-impl JobState {
-    /// Every state.
-    pub const ALL: [JobState; 5] =
-        [JobState::Queued, JobState::Running, JobState::Done, JobState::Failed, JobState::Cancelled];
-
-    /// The name stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobState::Queued => "queued",
-            JobState::Running => "running",
-            JobState::Done => "done",
-            JobState::Failed => "failed",
-            JobState::Cancelled => "cancelled",
-        }
-    }
-
-    /// The state with this name.
-    pub fn parse(name: &str) -> Option<JobState> {
-        JobState::ALL.into_iter().find(|s| s.as_str() == name)
-    }
-
-    /// Done, failed or cancelled: nothing more will happen to it.
-    pub fn is_terminal(self) -> bool {
-        matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
-    }
-}
+pub use crate::daemon::client::JobState;
 
 /// A job as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -139,8 +99,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, sqlx::Error> {
         circuit_id: row.try_get("circuit_id")?,
         spec: row.try_get("spec")?,
         priority: row.try_get("priority")?,
-        state: JobState::parse(&state)
-            .ok_or_else(|| sqlx::Error::Decode(format!("unknown job state {state:?}").into()))?,
+        state: state.parse().map_err(|e: String| sqlx::Error::Decode(e.into()))?,
         idempotency_key: row.try_get("idempotency_key")?,
         attempts: row.try_get("attempts")?,
         max_attempts: row.try_get("max_attempts")?,
