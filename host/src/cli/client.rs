@@ -1,7 +1,7 @@
 //! The daemon's client subcommands: `zkaccel submit`, `status`, `result` and `cancel`
 //! (docs/DAEMON.md). Each builds its own tokio runtime and talks to the daemon over HTTP.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -10,9 +10,10 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use clap::{ArgGroup, Args};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sha2::{Digest, Sha256};
 use zkaccel::daemon::client::{DaemonClient, JobInfo, JobState, Progress, SubmitOptions};
 use zkaccel::groth16::proof::to_snarkjs_string;
+
+use super::prove::write_atomically;
 
 /// How often `submit --wait` asks for the job's state.
 const POLL: Duration = Duration::from_millis(500);
@@ -130,7 +131,9 @@ pub fn run_submit(args: &SubmitArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let zkey_id = match &args.zkey {
-        Some(zkey) => Some(sha256_file(zkey)?),
+        Some(zkey) => {
+            Some(zkaccel::daemon::upload::sha256_file(zkey).with_context(|| format!("reading {}", zkey.display()))?)
+        }
         None => None,
     };
     runtime()?.block_on(async {
@@ -287,33 +290,9 @@ fn read_json(path: &Path) -> anyhow::Result<serde_json::Value> {
     serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
 }
 
-/// The file's SHA-256 in lower-case hex (a circuit's id), read in pieces.
-fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer).with_context(|| format!("reading {}", path.display()))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hex::encode(hasher.finalize()))
-}
-
-/// Writes `text` to a temporary file beside `path`, then renames it over `path`.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a file in {}", dir.display()))?;
-    std::io::Write::write_all(&mut temp, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
-    temp.persist(path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
+    use sha2::{Digest, Sha256};
     use std::sync::Mutex;
 
     use axum::extract::{Path as UrlPath, Query, State};
@@ -383,19 +362,6 @@ mod tests {
         if std::env::var_os("ZKACCEL_TOKEN").is_none() {
             assert!(parse(&["status", "j1"]).is_err(), "a token is required");
         }
-    }
-
-    #[test]
-    fn hashes_files_as_circuit_ids() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("x.zkey");
-        std::fs::write(&path, b"abc").unwrap();
-        assert_eq!(sha256_file(&path).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        let big = dir.path().join("big.zkey");
-        let data = vec![7u8; (1 << 20) + 5];
-        std::fs::write(&big, &data).unwrap();
-        assert_eq!(sha256_file(&big).unwrap(), hex::encode(Sha256::digest(&data)));
-        assert!(sha256_file(&dir.path().join("missing")).is_err());
     }
 
     fn job(id: &str, state: &str, error: Option<&str>) -> Value {

@@ -133,7 +133,7 @@ fn scheduler(selection: &DeviceSelection) -> anyhow::Result<Arc<Scheduler>> {
 
 /// Writes `text` to a temporary file beside `path`, then renames it over `path`: a crash never
 /// leaves a half-written proof.
-fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+pub(super) fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut temp =
         tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a file in {}", dir.display()))?;
