@@ -33,16 +33,7 @@ struct TestDaemon {
 impl TestDaemon {
     async fn start(configure: impl FnOnce(&mut DaemonConfig)) -> TestDaemon {
         let dir = tempfile::tempdir().unwrap();
-        let mut config = DaemonConfig {
-            listen: "127.0.0.1:0".into(),
-            database_url: format!("sqlite://{}", dir.path().join("queue.sqlite").display()),
-            devices: "cpu".into(),
-            data_dir: dir.path().join("data"),
-            ..DaemonConfig::default()
-        };
-        config.artifacts =
-            zkaccel::daemon::artifacts::ArtifactStoreConfig::Local { path: dir.path().join("artifacts") };
-        config.queue.poll_interval_ms = 50;
+        let mut config = daemon_support::local_config(dir.path(), &daemon_support::sqlite_url(dir.path()));
         configure(&mut config);
         let daemon = start(config).await.expect("starting the daemon");
         let url = format!("http://{}", daemon.addr);

@@ -3,9 +3,11 @@
 //! content types and schemas. scripts/test.sh installs it and sets `ZKACCEL_SCHEMATHESIS`;
 //! under CI a missing install fails this test.
 
+#[path = "common/daemon_support.rs"]
+mod daemon_support;
+
 use std::process::Command;
 
-use zkaccel::daemon::config::DaemonConfig;
 use zkaccel::daemon::db::tenants::TenantLimits;
 
 fn schemathesis() -> Option<String> {
@@ -25,14 +27,7 @@ fn schemathesis() -> Option<String> {
 async fn schemathesis_finds_no_server_error_and_no_undocumented_answer() {
     let Some(schemathesis) = schemathesis() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let mut config = DaemonConfig {
-        listen: "127.0.0.1:0".into(),
-        database_url: format!("sqlite://{}", dir.path().join("queue.sqlite").display()),
-        devices: "cpu".into(),
-        data_dir: dir.path().join("data"),
-        ..DaemonConfig::default()
-    };
-    config.artifacts = zkaccel::daemon::artifacts::ArtifactStoreConfig::Local { path: dir.path().join("artifacts") };
+    let config = daemon_support::local_config(dir.path(), &daemon_support::sqlite_url(dir.path()));
     let daemon = zkaccel::daemon::run::start(config).await.unwrap();
     let limits = TenantLimits { requests_per_second: Some(1_000_000), burst: Some(1_000_000), ..Default::default() };
     let (_, token) = daemon.state().db().create_tenant("fuzz", &limits).await.unwrap();

@@ -61,3 +61,23 @@ pub async fn fresh_db(engine: Engine, test: &str) -> Option<TestDb> {
         }
     }
 }
+
+/// A daemon configuration for tests: an ephemeral port, the CPU only, data and artifacts under
+/// `dir`, fast polling.
+pub fn local_config(dir: &std::path::Path, database_url: &str) -> zkaccel::daemon::config::DaemonConfig {
+    let mut config = zkaccel::daemon::config::DaemonConfig {
+        listen: "127.0.0.1:0".into(),
+        database_url: database_url.into(),
+        devices: "cpu".into(),
+        data_dir: dir.join("data"),
+        artifacts: zkaccel::daemon::artifacts::ArtifactStoreConfig::Local { path: dir.join("artifacts") },
+        ..Default::default()
+    };
+    config.queue.poll_interval_ms = 50;
+    config
+}
+
+/// A SQLite queue file's URL in `dir`.
+pub fn sqlite_url(dir: &std::path::Path) -> String {
+    format!("sqlite://{}", dir.join("queue.sqlite").display())
+}
