@@ -11,8 +11,7 @@
 //! generator takes as little of the machine as it can from a daemon running beside it.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -20,12 +19,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Context};
 use clap::{Args, Subcommand};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use zkaccel::bench::machine::Machine;
 use zkaccel::bench::stats::Summary;
 use zkaccel::daemon::client::{ClientError, DaemonClient, JobInfo, JobState, SubmitOptions};
+use zkaccel::daemon::upload::sha256_file;
 
 use super::client::Connection;
 
@@ -618,20 +617,6 @@ struct Groth16Report {
     with_result: Option<MedianMin>,
 }
 
-/// The file's SHA-256 in lower-case hex (a circuit's id), read in pieces.
-fn sha256_file(path: &Path) -> anyhow::Result<String> {
-    let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 20];
-    loop {
-        let n = file.read(&mut buffer).with_context(|| format!("reading {}", path.display()))?;
-        if n == 0 {
-            return Ok(hex::encode(hasher.finalize()));
-        }
-        hasher.update(&buffer[..n]);
-    }
-}
-
 async fn groth16_job(client: &DaemonClient, circuit_id: &str, args: &Groth16Args) -> anyhow::Result<Groth16Sample> {
     let started = Instant::now();
     let job = client.submit_groth16(circuit_id, &args.witness, &SubmitOptions::default()).await?;
@@ -660,7 +645,7 @@ async fn groth16(args: &Groth16Args) -> anyhow::Result<ExitCode> {
     let client = client_of(&args.common)?;
     let header = Header::new("groth16", &args.common);
     anyhow::ensure!(args.witness.is_file(), "no witness file {}", args.witness.display());
-    let circuit_id = sha256_file(&args.zkey)?;
+    let circuit_id = sha256_file(&args.zkey).with_context(|| format!("reading {}", args.zkey.display()))?;
     let uploaded = client.circuit(&circuit_id).await?.is_none();
     if uploaded {
         let name = args.zkey.file_stem().map(|s| s.to_string_lossy().into_owned());
@@ -717,6 +702,8 @@ async fn groth16(args: &Groth16Args) -> anyhow::Result<ExitCode> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
     use crate::cli::{Cli, Command};
     use clap::Parser;
