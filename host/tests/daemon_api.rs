@@ -159,6 +159,8 @@ async fn a_groth16_job_goes_from_upload_to_a_verified_proof_and_reuses_the_prove
     }
     let cache = d.daemon().state().provers().stats();
     assert_eq!((cache.misses, cache.hits, cache.entries), (1, 1, 1), "the second job reused the loaded key");
+    let witnesses = d.dir.path().join("artifacts/witnesses");
+    assert_eq!(std::fs::read_dir(&witnesses).map(|d| d.count()).unwrap_or(0), 0, "done jobs' witnesses are deleted");
     d.stop().await;
 }
 
@@ -380,8 +382,11 @@ async fn results_wait_for_done_cancelling_and_deleting_circuits() {
     let err = client.delete_circuit(&circuit.id).await.unwrap_err();
     assert_eq!((err.status(), err.code()), (Some(409), Some("circuit_in_use")));
 
+    let witnesses = d.dir.path().join("artifacts/witnesses");
+    assert_eq!(std::fs::read_dir(&witnesses).unwrap().count(), 2, "each job has its own witness");
     let cancelled = client.cancel(&queued.id).await.unwrap();
     assert_eq!(cancelled.state, JobState::Cancelled);
+    assert_eq!(std::fs::read_dir(&witnesses).unwrap().count(), 1, "a cancelled job's witness is deleted");
     let done = wait_done(&client, &running.id).await;
     assert_eq!(done.state, JobState::Done);
     verify(&client.result(&running.id).await.unwrap(), "multiplier");
@@ -413,6 +418,8 @@ async fn a_witness_that_does_not_satisfy_the_circuit_fails_once_without_retries(
     let job = client.submit_groth16(&circuit.id, &path, &SubmitOptions::default()).await.unwrap();
     let failed = wait_done(&client, &job.id).await;
     assert_eq!((failed.state, failed.attempts), (JobState::Failed, 1), "{failed:?}");
+    let witnesses = d.dir.path().join("artifacts/witnesses");
+    assert_eq!(std::fs::read_dir(&witnesses).unwrap().count(), 1, "a failed job keeps its witness for a retry");
     assert!(failed.last_error.as_deref().unwrap().contains("does not satisfy"), "{failed:?}");
     let dead = d.daemon().state().db().dead_letters(10).await.unwrap();
     assert_eq!(dead[0].error_code.as_deref(), Some("witness_unsatisfied"));

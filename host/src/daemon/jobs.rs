@@ -67,6 +67,19 @@ fn groth16_failure(e: Groth16Error) -> JobFailure {
     }
 }
 
+/// Deletes a finished Groth16 job's witness from the artifact store (best effort: a leftover is
+/// only storage). Failed jobs keep theirs, for the dead-letter list's retries.
+pub async fn discard_witness(state: &AppState, job: &JobRow) {
+    if job.kind != "groth16" {
+        return;
+    }
+    if let Ok(spec) = serde_json::from_str::<Groth16Spec>(&job.spec) {
+        if let Err(e) = state.artifacts().delete(&spec.witness).await {
+            tracing::warn!(job = %job.id, "deleting the witness of a finished job: {e}");
+        }
+    }
+}
+
 /// Runs the job and returns its result (JSON text).
 pub async fn execute(state: &AppState, job: &JobRow) -> Result<String, JobFailure> {
     match job.kind.as_str() {

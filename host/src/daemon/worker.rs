@@ -8,7 +8,7 @@ use tracing::Instrument;
 
 use super::db::jobs::{Claimed, JobState};
 use super::db::now_us;
-use super::jobs::execute;
+use super::jobs::{discard_witness, execute};
 use super::state::AppState;
 
 /// Runs one worker until the daemon stops.
@@ -90,6 +90,7 @@ async fn run_claimed(state: &AppState, claimed: Claimed) {
                 let total = Duration::from_micros((now_us() - job.created_us).max(0) as u64);
                 state.metrics().observe_job(&job.kind, queue_wait, run, total);
                 tracing::info!(run_ms = run.as_secs_f64() * 1e3, "job done");
+                discard_witness(state, job).await;
             }
             Ok(false) => tracing::warn!("the job was cancelled or taken over before its result was committed"),
             Err(e) => tracing::error!("committing the result (the lease will expire and the job rerun): {e}"),

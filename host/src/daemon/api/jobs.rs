@@ -267,5 +267,6 @@ pub(super) async fn cancel(
         return Err(ApiError::conflict("not_cancellable", format!("job {} is already {}", row.id, row.state.as_str())));
     }
     tracing::info!(job = %row.id, tenant = %auth.tenant.name, "job cancelled");
+    crate::daemon::jobs::discard_witness(&state, &row).await;
     Ok(Json(job_info(&row)))
 }

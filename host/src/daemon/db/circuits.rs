@@ -29,9 +29,10 @@ pub fn zkey_key(id: &str) -> String {
     format!("zkeys/{id}")
 }
 
-/// The artifact-store key of a witness.
+/// The artifact-store key of a job's witness: its SHA-256 and a fresh nonce, so each job owns its
+/// copy and can delete it when it is done without touching another job's.
 pub fn witness_key(sha256_hex: &str) -> String {
-    format!("witnesses/{sha256_hex}")
+    format!("witnesses/{sha256_hex}-{}", uuid::Uuid::new_v4().simple())
 }
 
 /// What deleting a circuit did.
