@@ -72,6 +72,7 @@ on_both_engines!(
     two_daemons_claiming_concurrently_take_each_job_once,
     tenants_see_only_their_own_jobs_and_tokens_are_stored_hashed,
     reconnecting_keeps_the_schema_and_the_jobs,
+    registering_and_deleting_one_zkey_never_interleave,
 );
 
 async fn a_job_goes_from_queued_to_done_with_its_result(db: Db) {
@@ -324,4 +325,45 @@ async fn reconnecting_keeps_the_schema_and_the_jobs(db: Db) {
         let again = Db::connect(&url, 2).await.unwrap();
         assert_eq!(again.job(&t, &queued.id).await.unwrap().unwrap().id, queued.id);
     }
+}
+
+async fn registering_and_deleting_one_zkey_never_interleave(db: Db) {
+    use zkaccel::daemon::db::circuits::{CircuitRow, Deleted};
+    let (a, b) = (tenant(&db, "a").await, tenant(&db, "b").await);
+    let circuit = CircuitRow {
+        id: "ab".repeat(32),
+        name: None,
+        size_bytes: 10,
+        n_vars: 4,
+        n_public: 1,
+        domain_size: 8,
+        created_us: 0,
+    };
+    let mut lock = db.lock_zkey(&circuit.id).await.unwrap();
+    assert!(lock.insert_circuit(&a, &circuit).await.unwrap().1);
+    lock.commit().await.unwrap();
+
+    // Tenant b registers the same zkey while holding its lock: a's deletion must wait, and then
+    // see b's registration (so it does not delete the blob b relies on).
+    let mut held = db.lock_zkey(&circuit.id).await.unwrap();
+    assert!(held.insert_circuit(&b, &circuit).await.unwrap().1);
+    let deleter = {
+        let (db, a, id) = (db.clone(), a.clone(), circuit.id.clone());
+        tokio::spawn(async move {
+            let mut lock = db.lock_zkey(&id).await.unwrap();
+            let deleted = lock.delete_circuit(&a, &id).await.unwrap();
+            lock.commit().await.unwrap();
+            deleted
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!deleter.is_finished(), "the deletion waits for the registration's lock");
+    held.commit().await.unwrap();
+    assert_eq!(deleter.await.unwrap(), Deleted::Yes { last: false }, "b still has the zkey");
+
+    let mut lock = db.lock_zkey(&circuit.id).await.unwrap();
+    assert_eq!(lock.delete_circuit(&b, &circuit.id).await.unwrap(), Deleted::Yes { last: true });
+    lock.commit().await.unwrap();
+    let mut lock = db.lock_zkey(&circuit.id).await.unwrap();
+    assert_eq!(lock.delete_circuit(&b, &circuit.id).await.unwrap(), Deleted::NotFound);
 }

@@ -101,7 +101,20 @@ pub(super) async fn upload(
             .await
             .map_err(|e| ApiError::internal("storing a zkey", e))?;
     }
-    let (row, new) = state.db().insert_circuit(&auth.tenant.id, &row).await?;
+    let mut lock = state.db().lock_zkey(&row.id).await?;
+    let (row, new) = lock.insert_circuit(&auth.tenant.id, &row).await?;
+    // A deletion of this zkey's last registration may have removed the blob after the check
+    // above; under the lock, put it back before the registration becomes visible.
+    let still_stored =
+        state.artifacts().exists(&store_key).await.map_err(|e| ApiError::internal("the artifact store", e))?;
+    if !still_stored {
+        state
+            .artifacts()
+            .put_file(&store_key, &upload.path)
+            .await
+            .map_err(|e| ApiError::internal("storing a zkey", e))?;
+    }
+    lock.commit().await?;
     tracing::info!(tenant = %auth.tenant.name, circuit = %row.id, bytes = row.size_bytes, new, "circuit uploaded");
     let status = if new { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(circuit_info(&row))))
@@ -131,16 +144,19 @@ pub(super) async fn delete(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(id, is_circuit_id, "circuit")?;
-    match state.db().delete_circuit(&auth.tenant.id, &id).await? {
+    let mut lock = state.db().lock_zkey(&id).await?;
+    match lock.delete_circuit(&auth.tenant.id, &id).await? {
         Deleted::NotFound => Err(unknown_circuit(&id)),
         Deleted::InUse => Err(ApiError::conflict("circuit_in_use", "jobs of this circuit are queued or running")),
         Deleted::Yes { last } => {
             if last {
+                // Under the lock, so an upload of the same zkey waits and then restores it.
                 state.provers().remove(&id);
                 if let Err(e) = state.artifacts().delete(&zkey_key(&id)).await {
                     tracing::warn!(circuit = %id, "deleting the zkey from the artifact store: {e}");
                 }
             }
+            lock.commit().await?;
             Ok(StatusCode::NO_CONTENT)
         }
     }

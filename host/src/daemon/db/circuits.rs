@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{now_us, Context, Db, DbError};
+use super::{now_us, Context, Db, DbError, Dialect};
 
 /// A tenant's registered circuit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,30 +64,26 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<CircuitRow, sqlx::Error> {
     })
 }
 
+/// A transaction that holds one zkey's lock: registering the zkey for a tenant and deleting its
+/// last registration (with the blob) never interleave, so an upload racing a deletion of the
+/// same file never ends with a circuit whose zkey is gone. PostgreSQL takes an advisory lock on
+/// the id; SQLite serialises every write transaction anyway (each method starts with a write).
+pub struct ZkeyLock {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+}
+
 impl Db {
-    /// Registers a circuit for a tenant; returns the row and whether it was new (an existing
-    /// row is returned unchanged).
-    pub async fn insert_circuit(&self, tenant_id: &str, circuit: &CircuitRow) -> Result<(CircuitRow, bool), DbError> {
-        let done = sqlx::query(
-            "INSERT INTO circuits (tenant_id, id, name, size_bytes, n_vars, n_public, domain_size, created_us) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, id) DO NOTHING",
-        )
-        .bind(tenant_id)
-        .bind(&circuit.id)
-        .bind(&circuit.name)
-        .bind(circuit.size_bytes as i64)
-        .bind(circuit.n_vars as i64)
-        .bind(circuit.n_public as i64)
-        .bind(circuit.domain_size as i64)
-        .bind(now_us())
-        .execute(self.pool())
-        .await
-        .context("registering a circuit")?;
-        let row = self
-            .circuit(tenant_id, &circuit.id)
-            .await?
-            .ok_or_else(|| DbError { context: "registering a circuit".into(), source: sqlx::Error::RowNotFound })?;
-        Ok((row, done.rows_affected() == 1))
+    /// Opens a transaction holding the lock of zkey `id`; end it with [`ZkeyLock::commit`].
+    pub async fn lock_zkey(&self, id: &str) -> Result<ZkeyLock, DbError> {
+        let mut tx = self.pool().begin().await.context("locking a zkey")?;
+        if self.dialect() == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtext($1)::bigint)")
+                .bind(format!("zkaccel-zkey:{id}"))
+                .execute(&mut *tx)
+                .await
+                .context("locking a zkey")?;
+        }
+        Ok(ZkeyLock { tx })
     }
 
     /// The tenant's circuit with this id.
@@ -111,33 +107,70 @@ impl Db {
                 .context("listing circuits")?;
         rows.iter().map(from_row).collect::<Result<_, _>>().context("reading a circuit")
     }
+}
 
-    /// Whether any tenant has this zkey registered.
-    pub async fn circuit_registered_anywhere(&self, id: &str) -> Result<bool, DbError> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circuits WHERE id = $1")
-            .bind(id)
-            .fetch_one(self.pool())
+impl ZkeyLock {
+    /// Registers a circuit for a tenant; returns the row and whether it was new (an existing
+    /// row is returned unchanged).
+    pub async fn insert_circuit(
+        &mut self,
+        tenant_id: &str,
+        circuit: &CircuitRow,
+    ) -> Result<(CircuitRow, bool), DbError> {
+        let done = sqlx::query(
+            "INSERT INTO circuits (tenant_id, id, name, size_bytes, n_vars, n_public, domain_size, created_us) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, id) DO NOTHING",
+        )
+        .bind(tenant_id)
+        .bind(&circuit.id)
+        .bind(&circuit.name)
+        .bind(circuit.size_bytes as i64)
+        .bind(circuit.n_vars as i64)
+        .bind(circuit.n_public as i64)
+        .bind(circuit.domain_size as i64)
+        .bind(now_us())
+        .execute(&mut *self.tx)
+        .await
+        .context("registering a circuit")?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM circuits WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant_id)
+            .bind(&circuit.id)
+            .fetch_one(&mut *self.tx)
             .await
-            .context("counting a circuit's tenants")?;
-        Ok(n > 0)
+            .context("registering a circuit")?;
+        Ok((from_row(&row).context("reading a circuit")?, done.rows_affected() == 1))
     }
 
-    /// Deletes the tenant's circuit unless jobs of it are queued or running. One conditional
-    /// statement, so no read-then-write transaction (which SQLite may refuse under concurrent writers).
-    pub async fn delete_circuit(&self, tenant_id: &str, id: &str) -> Result<Deleted, DbError> {
+    /// Deletes the tenant's circuit unless jobs of it are queued or running; `last` in the
+    /// answer says no tenant has the zkey any more (delete its blob before committing).
+    pub async fn delete_circuit(&mut self, tenant_id: &str, id: &str) -> Result<Deleted, DbError> {
         let done = sqlx::query(
             "DELETE FROM circuits WHERE tenant_id = $1 AND id = $2 AND NOT EXISTS \
              (SELECT 1 FROM jobs WHERE tenant_id = $1 AND circuit_id = $2 AND state IN ('queued', 'running'))",
         )
         .bind(tenant_id)
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *self.tx)
         .await
         .context("deleting a circuit")?;
+        let count = |query: &'static str| sqlx::query_scalar::<_, i64>(query).bind(id);
         if done.rows_affected() == 0 {
-            let exists = self.circuit(tenant_id, id).await?.is_some();
-            return Ok(if exists { Deleted::InUse } else { Deleted::NotFound });
+            let exists: i64 = count("SELECT COUNT(*) FROM circuits WHERE id = $1 AND tenant_id = $2")
+                .bind(tenant_id)
+                .fetch_one(&mut *self.tx)
+                .await
+                .context("reading a circuit")?;
+            return Ok(if exists > 0 { Deleted::InUse } else { Deleted::NotFound });
         }
-        Ok(Deleted::Yes { last: !self.circuit_registered_anywhere(id).await? })
+        let others: i64 = count("SELECT COUNT(*) FROM circuits WHERE id = $1")
+            .fetch_one(&mut *self.tx)
+            .await
+            .context("counting a circuit's tenants")?;
+        Ok(Deleted::Yes { last: others == 0 })
+    }
+
+    /// Commits, releasing the lock.
+    pub async fn commit(self) -> Result<(), DbError> {
+        self.tx.commit().await.context("committing a circuit change")
     }
 }
