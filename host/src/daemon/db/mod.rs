@@ -60,9 +60,9 @@ impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbError> {
         sqlx::any::install_default_drivers();
         let dialect = if url.starts_with("sqlite:") { Dialect::Sqlite } else { Dialect::Postgres };
-        let url = match dialect {
+        let (url, synchronous) = match dialect {
             Dialect::Sqlite => sqlite_url(url)?,
-            Dialect::Postgres => url.to_string(),
+            Dialect::Postgres => (url.to_string(), "FULL"),
         };
         let options = AnyConnectOptions::from_str(&url)
             .context("parsing the database URL")?
@@ -72,11 +72,13 @@ impl Db {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if dialect == Dialect::Sqlite {
-                        // WAL: readers never block the writer. synchronous=FULL: a committed job
-                        // survives a power cut, not just a crash. busy_timeout: concurrent writers
-                        // (other pool connections, another daemon) wait instead of failing.
+                        // WAL: readers never block the writer. synchronous=FULL (the default): a
+                        // committed job survives a power cut, not just a crash; NORMAL (asked for
+                        // with `?synchronous=normal`) survives crashes but may lose the last
+                        // commits on a power cut, and saves an fsync per commit. busy_timeout:
+                        // concurrent writers (other pool connections, another daemon) wait.
                         sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
-                        sqlx::query("PRAGMA synchronous = FULL").execute(&mut *conn).await?;
+                        sqlx::query(&format!("PRAGMA synchronous = {synchronous}")).execute(&mut *conn).await?;
                         sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
                         sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
                     }
@@ -113,23 +115,40 @@ impl Db {
     }
 }
 
-/// `sqlite://path` with the file's directory created and `mode=rwc` (create when missing).
-fn sqlite_url(url: &str) -> Result<String, DbError> {
+/// `sqlite://path` with the file's directory created and `mode=rwc` (create when missing), and
+/// the `synchronous` level taken out of the query (`?synchronous=full|normal`, default full).
+fn sqlite_url(url: &str) -> Result<(String, &'static str), DbError> {
+    let invalid = |message: String| DbError {
+        context: format!("database_url {url:?}"),
+        source: sqlx::Error::Configuration(message.into()),
+    };
     let rest = url.trim_start_matches("sqlite:").trim_start_matches("//");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path == ":memory:" {
-        return Err(DbError {
-            context: format!("database_url {url:?}"),
-            source: sqlx::Error::Configuration("the queue must be a SQLite file, not in memory".into()),
-        });
+        return Err(invalid("the queue must be a SQLite file, not in memory".into()));
+    }
+    let mut synchronous = "FULL";
+    let mut params: Vec<String> = Vec::new();
+    for param in query.split('&').filter(|p| !p.is_empty()) {
+        match param.split_once('=') {
+            Some(("synchronous", level)) => {
+                synchronous = match level.to_ascii_lowercase().as_str() {
+                    "full" => "FULL",
+                    "normal" => "NORMAL",
+                    other => return Err(invalid(format!("synchronous={other}: use full or normal"))),
+                }
+            }
+            _ => params.push(param.to_string()),
+        }
+    }
+    if !params.iter().any(|p| p.starts_with("mode=")) {
+        params.push("mode=rwc".into());
     }
     if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
             .map_err(|e| DbError { context: format!("creating {}", dir.display()), source: sqlx::Error::Io(e) })?;
     }
-    let mode = if query.contains("mode=") { String::new() } else { "mode=rwc".to_string() };
-    let query = [query, &mode].iter().filter(|q| !q.is_empty()).copied().collect::<Vec<_>>().join("&");
-    Ok(format!("sqlite://{path}?{query}"))
+    Ok((format!("sqlite://{path}?{}", params.join("&")), synchronous))
 }
 
 /// Microseconds since the Unix epoch.
@@ -146,9 +165,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("sub/q.sqlite");
         let url = format!("sqlite://{}", file.display());
-        assert_eq!(sqlite_url(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert_eq!(sqlite_url(&url).unwrap(), (format!("{url}?mode=rwc"), "FULL"));
         assert!(dir.path().join("sub").is_dir());
-        assert_eq!(sqlite_url("sqlite:q.sqlite?mode=ro").unwrap(), "sqlite://q.sqlite?mode=ro");
+        assert_eq!(sqlite_url("sqlite:q.sqlite?mode=ro").unwrap(), ("sqlite://q.sqlite?mode=ro".to_string(), "FULL"));
+        let normal = format!("{url}?synchronous=normal");
+        assert_eq!(sqlite_url(&normal).unwrap(), (format!("{url}?mode=rwc"), "NORMAL"));
+        assert!(sqlite_url(&format!("{url}?synchronous=off")).is_err(), "only full or normal");
         assert!(sqlite_url("sqlite://:memory:").is_err());
     }
 }
