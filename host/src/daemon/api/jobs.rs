@@ -18,7 +18,7 @@ use crate::daemon::db::circuits::witness_key;
 use crate::daemon::db::jobs::{JobRow, JobState, NewJob};
 use crate::daemon::error::ApiError;
 use crate::daemon::jobs::Groth16Spec;
-use crate::daemon::raw_jobs::{RawJob, RawJobError, RawJobLimits};
+use crate::daemon::raw_jobs::{RawJob, RawJobLimits};
 use crate::daemon::state::AppState;
 use crate::groth16::format::read_wtns_from;
 
@@ -135,10 +135,15 @@ pub(super) async fn submit_groth16(
         idempotency_key: sub.idempotency_key,
         max_attempts: i64::from(state.config().queue.max_attempts),
     };
-    let (row, new) = state.db().submit_job(&new_job).await?;
+    enqueue(&state, &auth, new_job).await
+}
+
+/// Inserts the job (or finds the one with its idempotency key) and wakes a worker.
+async fn enqueue(state: &AppState, auth: &Auth, job: NewJob) -> Result<(StatusCode, Json<JobInfo>), ApiError> {
+    let (row, new) = state.db().submit_job(&job).await?;
     if new {
         state.notify_work();
-        tracing::info!(job = %row.id, tenant = %auth.tenant.name, circuit = ?row.circuit_id, "groth16 job queued");
+        tracing::info!(job = %row.id, tenant = %auth.tenant.name, kind = %row.kind, "job queued");
     }
     Ok(created(&row, new))
 }
@@ -158,32 +163,27 @@ pub(super) async fn submit_raw(
     refuse_while_stopping(&state)?;
     let limit = auth.max_body_bytes.min(state.config().limits.max_json_bytes);
     let bytes = super::body::read_small(&headers, body, limit).await?;
-    let job: RawJob = serde_json::from_slice(&bytes)
+    let spec = String::from_utf8(bytes.to_vec())
+        .map_err(|_| ApiError::bad_request("bad_job", "a raw job is JSON text (UTF-8)"))?;
+    let job: RawJob = serde_json::from_str(&spec)
         .map_err(|e| ApiError::bad_request("bad_job", format!("not a raw job (see docs/DAEMON.md): {e}")))?;
+    let kind = job.kind();
+    // Every input is checked now (off the async threads), so a queued job can only fail on a device.
     let limits = RawJobLimits { max_elements: state.config().limits.max_raw_elements };
-    let checked = job.clone();
-    tokio::task::spawn_blocking(move || checked.prepare(&limits).map(drop))
+    tokio::task::spawn_blocking(move || job.prepare(&limits).map(drop))
         .await
         .map_err(|e| ApiError::internal("checking a raw job", e))?
-        .map_err(|e| match e {
-            RawJobError::TooLarge { .. } => ApiError::bad_request("bad_job", e.to_string()),
-            other => ApiError::bad_request("bad_job", other.to_string()),
-        })?;
+        .map_err(|e| ApiError::bad_request("bad_job", e.to_string()))?;
     let new_job = NewJob {
         tenant_id: auth.tenant.id.clone(),
-        kind: job.kind().to_string(),
+        kind: kind.to_string(),
         circuit_id: None,
-        spec: serde_json::to_string(&job).expect("serialisable"),
+        spec,
         priority: sub.priority,
         idempotency_key: sub.idempotency_key,
         max_attempts: i64::from(state.config().queue.max_attempts),
     };
-    let (row, new) = state.db().submit_job(&new_job).await?;
-    if new {
-        state.notify_work();
-        tracing::debug!(job = %row.id, tenant = %auth.tenant.name, kind = %row.kind, "raw job queued");
-    }
-    Ok(created(&row, new))
+    enqueue(&state, &auth, new_job).await
 }
 
 /// `GET /v1/jobs?state=S&limit=L`, newest first.
