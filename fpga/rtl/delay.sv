@@ -11,9 +11,11 @@ module delay #(
     assign q = d;
   end else begin : g_regs
     logic [W-1:0] r[D];
-    always_ff @(posedge clk) begin
-      r[0] <= d;
-      for (int i = 1; i < D; i++) r[i] <= r[i-1];
+    // A generate loop, not a procedural one: Verilator unrolls procedural loops only up to
+    // 64 iterations, and the adder's delay lines are deeper.
+    always_ff @(posedge clk) r[0] <= d;
+    for (genvar i = 1; i < D; i++) begin : g_stage
+      always_ff @(posedge clk) r[i] <= r[i-1];
     end
     assign q = r[D-1];
   end

@@ -1,15 +1,24 @@
 // MSM bucket accumulation for one window. Streams (affine point, signed digit) pairs in, adds
 // each point (negated for a negative digit) into bucket |digit|-1 with one g1_madd addition per
 // cycle, keeps the 2^(c-1) XYZZ buckets in on-chip RAM, then streams the buckets out (X‖Y, then
-// ZZ‖ZZZ: two beats each) and clears them for the next window. The host reduces the buckets.
+// ZZ‖ZZZ: two beats each) and clears them for the next window, then the deferred doublings
+// (below). The host reduces the buckets.
 //
 // Hazard: a bucket with an addition in flight is marked busy until its result is written back.
 // A pair aimed at a busy bucket goes to a conflict queue; the queue's head is issued first as soon
 // as its bucket is free. The input stalls only when the queue is full and the pair conflicts.
 // Digit 0 (and the identity point, which the host gives digit 0) is consumed without an addition.
+//
+// Doublings: when a point equals its bucket the adder leaves the bucket unchanged and flags it
+// (g1_madd has no doubling datapath). The engine records up to XQ_DEPTH such (bucket, point)
+// pairs and sends them after the buckets: one header beat (bits 15:0 the count of doublings,
+// bit 16 set if more than XQ_DEPTH happened, bits 32+16j+:16 the bucket of record j), then
+// XQ_DEPTH beats of points (y‖x, as added: negated for a negative digit). The host adds each
+// point to its bucket; after an overflow it recomputes the window itself.
 module msm_bucket #(
   parameter int CMAX = 16,     // largest window: 2^(CMAX-1) buckets
-  parameter int CQ_DEPTH = 32  // conflict queue entries
+  parameter int CQ_DEPTH = 32, // conflict queue entries
+  parameter int XQ_DEPTH = 30  // doublings recorded per window (≤ 30: their buckets fill a beat)
 ) (
   input  logic         clk,
   input  logic         rst,
@@ -25,17 +34,23 @@ module msm_bucket #(
   input  logic         rb_ok,     // the sink has room for two more beats
   output logic         done,
   output logic [31:0]  conflicts,  // pairs sent to the conflict queue
-  output logic [31:0]  stalls      // cycles the input waited on a full queue
+  output logic [31:0]  stalls,     // cycles the input waited on a full queue
+  output logic [31:0]  doublings   // additions left to the host (recorded or not)
 );
   localparam int BW = CMAX - 1;
   localparam int NB = 1 << BW;
   localparam int CQW = $clog2(CQ_DEPTH);
 
-  logic [1023:0] ram[NB];  // {ZZZ, ZZ, Y, X}
+  // {ZZZ, ZZ, Y, X}. One read and one write port, so it maps onto URAM288 (32 Mbit at c = 16).
+  // URAM powers up zero on a card; the simulation starts from zero explicitly. Read-back clears
+  // each bucket for the next window.
+  logic [1023:0] ram[NB];
   logic [NB-1:0] busy;
+`ifndef SYNTHESIS
   initial for (int i = 0; i < NB; i++) ram[i] = '0;
+`endif
 
-  typedef enum logic [2:0] {IDLE, ACC, RB_READ, RB_B0, RB_B1} state_t;
+  typedef enum logic [2:0] {IDLE, ACC, RB_READ, RB_B0, RB_B1, XB_HEAD, XB_POINTS} state_t;
   state_t state;
   logic [31:0] consumed;
   logic [15:0] inflight;
@@ -92,15 +107,38 @@ module msm_bucket #(
     a_sign <= sel_cq ? cq_sg[cq_head] : in_sign;
   end
 
-  logic w_valid;
+  logic w_valid, w_dbl;
   logic [BW-1:0] w_bk;
-  logic [255:0] wx, wy, wzz, wzzz;
+  logic [255:0] wx, wy, wzz, wzzz, w_px, w_py;
   g1_madd #(.TAGW(BW)) u_add (
     .clk, .in_valid(a_valid), .in_tag(a_bk),
     .x1(rd_q[255:0]), .y1(rd_q[511:256]), .zz1(rd_q[767:512]), .zzz1(rd_q[1023:768]),
     .x2(a_pt[255:0]), .y2(a_sign ? zk_pkg::neg_mod(a_pt[511:256], zk_pkg::FQ_N) : a_pt[511:256]), .p_inf(1'b0),
-    .out_valid(w_valid), .out_tag(w_bk), .x3(wx), .y3(wy), .zz3(wzz), .zzz3(wzzz)
+    .out_valid(w_valid), .out_tag(w_bk), .x3(wx), .y3(wy), .zz3(wzz), .zzz3(wzzz),
+    .out_dbl(w_dbl), .out_px(w_px), .out_py(w_py)
   );
+
+  // ---- deferred doublings -----------------------------------------------------------------------
+  localparam int XQW = $clog2(XQ_DEPTH + 1);
+  logic [511:0] xq_pt[XQ_DEPTH];
+  logic [15:0] xq_bk[XQ_DEPTH];
+  logic [XQW-1:0] xq_count, xb_idx;
+  logic xq_over;
+  logic [511:0] xb_head;
+  always_comb begin
+    xb_head = '0;
+    xb_head[15:0] = 16'(xq_count);
+    xb_head[16] = xq_over;
+    for (int j = 0; j < XQ_DEPTH; j++) xb_head[32 + 16 * j +: 16] = xq_bk[j];
+  end
+
+  // ---- RAM write: adder results, or zero behind the read-back (never both: the read-back
+  // starts after the last write-back) ------------------------------------------------------------
+  logic wr_en;
+  logic [BW-1:0] wr_addr;
+  assign wr_en = !rst && (w_valid || state == RB_B1);
+  assign wr_addr = w_valid ? w_bk : BW'(rb_idx);
+  always_ff @(posedge clk) if (wr_en) ram[wr_addr] <= w_valid ? {wzzz, wzz, wy, wx} : '0;
 
   // ---- state ---------------------------------------------------------------------------------
   always_ff @(posedge clk) begin
@@ -114,7 +152,6 @@ module msm_bucket #(
       cq_tail <= '0;
       inflight <= '0;
     end else begin
-      if (w_valid) ram[w_bk] <= {wzzz, wzz, wy, wx};
       // Never the same bucket: an issue needs it free, a write-back finds it busy.
       if (issue) busy[iss_bk] <= 1'b1;
       if (w_valid) busy[w_bk] <= 1'b0;
@@ -129,6 +166,16 @@ module msm_bucket #(
       cq_count <= cq_count + (CQW+1)'(push_cq) - (CQW+1)'(sel_cq);
       if (in_valid && in_ready) consumed <= consumed + 1;
       if (push_cq) conflicts <= conflicts + 1;
+      if (w_valid && w_dbl) begin
+        doublings <= doublings + 1;
+        if (xq_count == XQW'(XQ_DEPTH)) begin
+          xq_over <= 1'b1;
+        end else begin
+          xq_pt[xq_count] <= {w_py, w_px};
+          xq_bk[xq_count] <= 16'(w_bk);
+          xq_count <= xq_count + 1;
+        end
+      end
       if (more_in && !in_ready) stalls <= stalls + 1;
 
       case (state)
@@ -137,6 +184,10 @@ module msm_bucket #(
           consumed <= '0;
           conflicts <= '0;
           stalls <= '0;
+          doublings <= '0;
+          xq_count <= '0;
+          xq_over <= 1'b0;
+          for (int j = 0; j < XQ_DEPTH; j++) xq_bk[j] <= '0;
           nb <= (BW+1)'(1) << (c - 1);
         end
         ACC: if (consumed == n && cq_empty && inflight == '0 && !w_valid && !a_valid) begin
@@ -149,18 +200,32 @@ module msm_bucket #(
           rb_data <= rd_q[511:0];
           state <= RB_B1;
         end
-        default: begin  // RB_B1
+        RB_B1: begin
           rb_valid <= 1'b1;
           rb_data <= rd_q[1023:512];
-          ram[BW'(rb_idx)] <= '0;
           rb_idx <= rb_idx + 1;
           if (rb_idx + 1 == nb) begin
-            state <= IDLE;
-            done <= 1'b1;
+            state <= XB_HEAD;
           end else begin
             state <= rb_ok ? RB_B0 : RB_READ;
           end
         end
+        XB_HEAD: if (rb_ok) begin
+          rb_valid <= 1'b1;
+          rb_data <= xb_head;
+          xb_idx <= '0;
+          state <= XB_POINTS;
+        end
+        XB_POINTS: if (rb_ok) begin
+          rb_valid <= 1'b1;
+          rb_data <= xq_pt[xb_idx];
+          xb_idx <= xb_idx + 1;
+          if (xb_idx == XQW'(XQ_DEPTH - 1)) begin
+            state <= IDLE;
+            done <= 1'b1;
+          end
+        end
+        default: state <= IDLE;
       endcase
     end
   end

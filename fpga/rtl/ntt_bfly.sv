@@ -1,5 +1,5 @@
 // Radix-2 NTT butterfly over Fr: (a, b, w) -> (a + w·b, a - w·b), one butterfly per cycle,
-// latency LAT = zk_pkg::MUL_LAT + 1 (10) cycles. Values in Montgomery form.
+// latency LAT = zk_pkg::MUL_LAT + 1 (18) cycles. Values in Montgomery form.
 module ntt_bfly #(
   parameter int TAGW = 1
 ) (

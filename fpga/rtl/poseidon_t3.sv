@@ -1,7 +1,7 @@
 // Poseidon permutation core for t = 3 (2 inputs) with circomlib's constants (8 full rounds,
 // 57 partial), hashing as circomlib does: state [0, in0, in1], output state[0].
 //
-// One round unit, pipelined (LAT = 4·zk_pkg::MUL_LAT + 2 = 38 cycles): add round constants, S-box
+// One round unit, pipelined (LAT = 4·zk_pkg::MUL_LAT + 2 = 70 cycles): add round constants, S-box
 // x^5 (three multiplications; partial rounds bypass elements 1 and 2), MDS (nine constant
 // multiplications and two additions). States loop through it 65 times; up to LAT hashes are in
 // flight, so a batch runs at one round per cycle (a hash every 65 cycles). A new message enters
@@ -50,9 +50,9 @@ module poseidon_t3 (
   logic a_valid, a_full;
   logic [6:0] a_round;
   always_ff @(posedge clk) begin
-    a0 <= zk_pkg::add_mod(e0, POSEIDON_C[3 * e_round], zk_pkg::FR_N);
-    a1 <= zk_pkg::add_mod(e1, POSEIDON_C[3 * e_round + 1], zk_pkg::FR_N);
-    a2 <= zk_pkg::add_mod(e2, POSEIDON_C[3 * e_round + 2], zk_pkg::FR_N);
+    a0 <= zk_pkg::add_mod(e0, poseidon_c(8'(3 * e_round)), zk_pkg::FR_N);
+    a1 <= zk_pkg::add_mod(e1, poseidon_c(8'(3 * e_round + 1)), zk_pkg::FR_N);
+    a2 <= zk_pkg::add_mod(e2, poseidon_c(8'(3 * e_round + 2)), zk_pkg::FR_N);
     a_valid <= e_valid && !rst;
     a_round <= e_round;
     a_full <= e_round < RF_HALF || e_round >= ROUNDS - RF_HALF;
@@ -91,7 +91,7 @@ module poseidon_t3 (
   logic [255:0] prod[9];
   for (genvar i = 0; i < 3; i++) begin : g_row
     for (genvar j = 0; j < 3; j++) begin : g_col
-      mont_mul #(.N(zk_pkg::FR_N), .NINV(zk_pkg::FR_NINV)) mm (.clk, .en(s_valid), .a(POSEIDON_M[3 * i + j]), .b(b[j]), .p(prod[3 * i + j]));
+      mont_mul #(.N(zk_pkg::FR_N), .NINV(zk_pkg::FR_NINV)) mm (.clk, .en(s_valid), .a(poseidon_m(8'(3 * i + j))), .b(b[j]), .p(prod[3 * i + j]));
     end
   end
   logic m_valid;

@@ -12,8 +12,10 @@ package zk_pkg;
   localparam logic [255:0] FR_N = 256'h30644e72e131a029b85045b68181585d2833e84879b9709143e1f593f0000001;
   localparam logic [63:0] FR_NINV = 64'hc2e1f593efffffff;
 
-  // Latency of mont_mul in cycles (two register stages per 64-bit digit, one final subtraction).
-  localparam int MUL_LAT = 9;
+  // mont_mul's digit width in bits (divides 256) and its latency in cycles: two register stages
+  // per digit and one final subtraction.
+  localparam int MUL_DIGIT = 32;
+  localparam int MUL_LAT = 2 * (256 / MUL_DIGIT) + 1;
 
   // (a + b) mod n for a, b < n < 2^255.
   function automatic logic [255:0] add_mod(input logic [255:0] a, input logic [255:0] b, input logic [255:0] n);

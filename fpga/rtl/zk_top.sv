@@ -1,9 +1,16 @@
 // zkaccel FPGA kernel: AXI4-Lite control registers, one AXI4 (512-bit) master for data, and
 // the MSM bucket engine, the NTT core and the Poseidon core behind one command sequencer.
 // The register map is documented register by register in fpga/README.md.
+//
+// HAS_MSM / HAS_NTT / HAS_POSEIDON choose the engines a build carries (CAPS bits 26:24 say
+// which), so a bitstream can hold only what fits its card; a command for an absent engine ends
+// with ERROR and ERR = 4.
 module zk_top #(
   parameter int CMAX = 16,
-  parameter int NTT_LOGMAX = 16
+  parameter int NTT_LOGMAX = 16,
+  parameter bit HAS_MSM = 1,
+  parameter bit HAS_NTT = 1,
+  parameter bit HAS_POSEIDON = 1
 ) (
   input  logic         ap_clk,
   input  logic         ap_rst_n,
@@ -53,10 +60,11 @@ module zk_top #(
   output logic         irq
 );
   localparam logic [31:0] ID = 32'h5a4b4631;  // "ZKF1"
-  localparam logic [7:0] VERSION = 8'd1;
+  localparam logic [7:0] VERSION = 8'd2;
+  localparam logic [2:0] ENGINES = {HAS_POSEIDON, HAS_NTT, HAS_MSM};
   localparam logic [3:0] OP_MSM = 4'd1, OP_NTT_LOAD = 4'd2, OP_NTT_TW = 4'd3, OP_NTT_STAGE = 4'd4,
                          OP_NTT_STORE = 4'd5, OP_POSEIDON = 4'd6;
-  localparam logic [7:0] ERR_NONE = 8'd0, ERR_OP = 8'd1, ERR_ARG = 8'd2, ERR_BUS = 8'd3;
+  localparam logic [7:0] ERR_NONE = 8'd0, ERR_OP = 8'd1, ERR_ARG = 8'd2, ERR_BUS = 8'd3, ERR_ENGINE = 8'd4;
 
   logic clk, rst;
   assign clk = ap_clk;
@@ -69,7 +77,7 @@ module zk_top #(
   logic busy, done_flag, err_flag, ie;
   logic [7:0] err_code;
   logic [63:0] cycles;
-  logic [31:0] stat0, stat1;
+  logic [31:0] stat0, stat1, stat2;
   logic start_pulse;
 
   // AXI4-Lite write: take address and data together.
@@ -119,7 +127,7 @@ module zk_top #(
           8'h00: s_rdata <= {29'b0, err_flag, done_flag, busy};
           8'h04: s_rdata <= {31'b0, ie};
           8'h08: s_rdata <= ID;
-          8'h0c: s_rdata <= {3'b0, 5'(NTT_LOGMAX), 3'b0, 5'(CMAX), VERSION};
+          8'h0c: s_rdata <= {5'b0, ENGINES, 3'b0, 5'(NTT_LOGMAX), 3'b0, 5'(CMAX), VERSION};
           8'h10: s_rdata <= {28'b0, r_op};
           8'h14: s_rdata <= r_n;
           8'h18: s_rdata <= r_arg;
@@ -134,6 +142,7 @@ module zk_top #(
           8'h44: s_rdata <= cycles[63:32];
           8'h48: s_rdata <= stat0;
           8'h4c: s_rdata <= stat1;
+          8'h50: s_rdata <= stat2;
           default: s_rdata <= 32'b0;
         endcase
       end
@@ -180,13 +189,17 @@ module zk_top #(
   logic [31:0] pairs_left;  // pairs not yet taken from the stream
   logic msm_in_valid, msm_in_ready, msm_done, rb_valid;
   logic [511:0] rb_data;
-  logic [31:0] conflicts, stalls;
+  logic [31:0] conflicts, stalls, doublings;
   assign msm_in_valid = op == OP_MSM && busy && have_digits && rd_valid;
-  msm_bucket #(.CMAX(CMAX)) u_msm (
-    .clk, .rst, .start(engine_start && op == OP_MSM), .c(r_arg[4:0]), .n(r_n),
-    .in_valid(msm_in_valid), .in_point(rd_data), .in_digit(digits[16 * dig_idx +: 16]), .in_ready(msm_in_ready),
-    .rb_valid, .rb_data, .rb_ok(wr_room), .done(msm_done), .conflicts, .stalls
-  );
+  if (HAS_MSM) begin : g_msm
+    msm_bucket #(.CMAX(CMAX)) u_msm (
+      .clk, .rst, .start(engine_start && op == OP_MSM), .c(r_arg[4:0]), .n(r_n),
+      .in_valid(msm_in_valid), .in_point(rd_data), .in_digit(digits[16 * dig_idx +: 16]), .in_ready(msm_in_ready),
+      .rb_valid, .rb_data, .rb_ok(wr_room), .done(msm_done), .conflicts, .stalls, .doublings
+    );
+  end else begin : g_no_msm
+    assign {msm_in_ready, rb_valid, msm_done, rb_data, conflicts, stalls, doublings} = '0;
+  end
 
   // NTT
   logic ntt_done, ntt_in_ready, ntt_out_valid;
@@ -201,11 +214,15 @@ module zk_top #(
     endcase
   logic is_ntt;
   assign is_ntt = op == OP_NTT_LOAD || op == OP_NTT_TW || op == OP_NTT_STAGE || op == OP_NTT_STORE;
-  ntt_core #(.LOGMAX(NTT_LOGMAX)) u_ntt (
-    .clk, .rst, .cmd_start(engine_start && is_ntt), .cmd_op(ntt_op), .log_n(r_arg[4:0]), .stage(r_n[4:0]),
-    .done(ntt_done), .in_valid(rd_valid && busy && (op == OP_NTT_LOAD || op == OP_NTT_TW)), .in_data(rd_data),
-    .in_ready(ntt_in_ready), .out_valid(ntt_out_valid), .out_data(ntt_out_data), .out_ok(wr_room)
-  );
+  if (HAS_NTT) begin : g_ntt
+    ntt_core #(.LOGMAX(NTT_LOGMAX)) u_ntt (
+      .clk, .rst, .cmd_start(engine_start && is_ntt), .cmd_op(ntt_op), .log_n(r_arg[4:0]), .stage(r_n[4:0]),
+      .done(ntt_done), .in_valid(rd_valid && busy && (op == OP_NTT_LOAD || op == OP_NTT_TW)), .in_data(rd_data),
+      .in_ready(ntt_in_ready), .out_valid(ntt_out_valid), .out_data(ntt_out_data), .out_ok(wr_room)
+    );
+  end else begin : g_no_ntt
+    assign {ntt_done, ntt_in_ready, ntt_out_valid, ntt_out_data} = '0;
+  end
 
   // Poseidon: one beat (two inputs) per message, two hashes per output beat.
   logic ps_in_ready, ps_out_valid, ps_out_ok;
@@ -217,10 +234,14 @@ module zk_top #(
   assign ps_out_ok = 32'(wr_space) > 32'(ps_inflight) / 2 + 4;
   logic ps_in_valid;
   assign ps_in_valid = op == OP_POSEIDON && busy && rd_valid && ps_fed < r_n;
-  poseidon_t3 u_ps (
-    .clk, .rst, .in_valid(ps_in_valid), .in0(rd_data[255:0]), .in1(rd_data[511:256]),
-    .in_ready(ps_in_ready), .out_ok(ps_out_ok), .out_valid(ps_out_valid), .out_hash(ps_hash)
-  );
+  if (HAS_POSEIDON) begin : g_poseidon
+    poseidon_t3 u_ps (
+      .clk, .rst, .in_valid(ps_in_valid), .in0(rd_data[255:0]), .in1(rd_data[511:256]),
+      .in_ready(ps_in_ready), .out_ok(ps_out_ok), .out_valid(ps_out_valid), .out_hash(ps_hash)
+    );
+  end else begin : g_no_poseidon
+    assign {ps_in_ready, ps_out_valid, ps_hash} = '0;
+  end
   logic ps_last;
   assign ps_last = ps_out_valid && ps_out + 1 == r_n;
 
@@ -277,6 +298,7 @@ module zk_top #(
       op <= r_op;
       stat0 <= '0;
       stat1 <= '0;
+      stat2 <= '0;
       engine_done <= 1'b0;
       settle <= '0;
       have_digits <= 1'b0;
@@ -290,6 +312,11 @@ module zk_top #(
         done_flag <= 1'b1;
         err_flag <= 1'b1;
         err_code <= ERR_OP;
+      end else if ((r_op == OP_MSM && !HAS_MSM) || (r_op == OP_POSEIDON && !HAS_POSEIDON)
+                   || (r_op inside {OP_NTT_LOAD, OP_NTT_TW, OP_NTT_STAGE, OP_NTT_STORE} && !HAS_NTT)) begin
+        done_flag <= 1'b1;
+        err_flag <= 1'b1;
+        err_code <= ERR_ENGINE;
       end else if ((r_op == OP_MSM && (r_arg[4:0] == 0 || r_arg > CMAX || r_n == 0))
                    || (r_op inside {OP_NTT_LOAD, OP_NTT_TW, OP_NTT_STAGE, OP_NTT_STORE}
                        && (r_arg == 0 || r_arg > NTT_LOGMAX || (r_op == OP_NTT_STAGE && r_n >= r_arg)))
@@ -318,7 +345,8 @@ module zk_top #(
               pt_ptr <= r_addr[0];
               wr_start <= 1'b1;
               wr_addr <= r_addr[2];
-              wr_beats <= 32'd2 << (r_arg[4:0] - 1);
+              // Two beats per bucket, then the doublings: a header and 30 points.
+              wr_beats <= (32'd2 << (r_arg[4:0] - 1)) + 32'd31;
             end
             OP_NTT_LOAD: begin
               seg_valid <= 1'b1;
@@ -400,6 +428,7 @@ module zk_top #(
             done_flag <= 1'b1;
             stat0 <= conflicts;
             stat1 <= stalls;
+            stat2 <= doublings;
             if (rd_err || (need_wr && wr_err)) begin
               err_flag <= 1'b1;
               err_code <= ERR_BUS;

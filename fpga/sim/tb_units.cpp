@@ -55,7 +55,7 @@ uint64_t stream(Tb& tb, size_t n, Feed feed, Valid valid, Take take, uint64_t ma
 
 extern "C" {
 
-uint32_t zkt_abi_version() { return 1; }
+uint32_t zkt_abi_version() { return 2; }
 
 void* zkt_new() { return new Tb(); }
 
@@ -102,9 +102,10 @@ uint64_t zkt_addsub(void* p, int sub, const uint64_t* a, const uint64_t* b, size
       n + 1000);
 }
 
-// bucket: 16 limbs per addition (X, Y, ZZ, ZZZ); point: 8 limbs (x, y); out: 16 limbs.
+// bucket: 16 limbs per addition (X, Y, ZZ, ZZZ); point: 8 limbs (x, y); out: 24 limbs (X, Y, ZZ,
+// ZZZ, then the point as the adder passes it on); dbl: 1 where the adder left a doubling out.
 uint64_t zkt_g1add(void* p, const uint64_t* bucket, const uint64_t* point, const uint8_t* p_inf, size_t n,
-                   uint64_t* out) {
+                   uint64_t* out, uint8_t* dbl) {
   Tb& tb = *static_cast<Tb*>(p);
   auto* t = tb.top.get();
   size_t bad_tags = 0;
@@ -126,10 +127,13 @@ uint64_t zkt_g1add(void* p, const uint64_t* bucket, const uint64_t* point, const
       },
       [&] { return t->pa_out_valid != 0; },
       [&](size_t j) {
-        wide_get(t->pa_x3, out + 16 * j, 4);
-        wide_get(t->pa_y3, out + 16 * j + 4, 4);
-        wide_get(t->pa_zz3, out + 16 * j + 8, 4);
-        wide_get(t->pa_zzz3, out + 16 * j + 12, 4);
+        wide_get(t->pa_x3, out + 24 * j, 4);
+        wide_get(t->pa_y3, out + 24 * j + 4, 4);
+        wide_get(t->pa_zz3, out + 24 * j + 8, 4);
+        wide_get(t->pa_zzz3, out + 24 * j + 12, 4);
+        wide_get(t->pa_px, out + 24 * j + 16, 4);
+        wide_get(t->pa_py, out + 24 * j + 20, 4);
+        dbl[j] = t->pa_dbl;
         if (t->pa_out_tag != static_cast<uint16_t>(j)) bad_tags++;
       },
       n + 1000);

@@ -20,6 +20,8 @@ module tb_units (
   output logic         pa_out_valid,
   output logic [15:0]  pa_out_tag,
   output logic [255:0] pa_x3, pa_y3, pa_zz3, pa_zzz3,
+  output logic         pa_dbl,
+  output logic [255:0] pa_px, pa_py,
   // ntt_bfly
   input  logic         bf_valid,
   input  logic [255:0] bf_a, bf_b, bf_w,
@@ -42,7 +44,7 @@ module tb_units (
   g1_madd #(.TAGW(16)) u_pa (
     .clk, .in_valid(pa_valid), .in_tag(pa_tag), .x1(pa_x1), .y1(pa_y1), .zz1(pa_zz1), .zzz1(pa_zzz1),
     .x2(pa_x2), .y2(pa_y2), .p_inf(pa_inf), .out_valid(pa_out_valid), .out_tag(pa_out_tag),
-    .x3(pa_x3), .y3(pa_y3), .zz3(pa_zz3), .zzz3(pa_zzz3)
+    .x3(pa_x3), .y3(pa_y3), .zz3(pa_zz3), .zzz3(pa_zzz3), .out_dbl(pa_dbl), .out_px(pa_px), .out_py(pa_py)
   );
 
   ntt_bfly u_bf (

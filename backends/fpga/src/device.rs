@@ -17,6 +17,8 @@ pub struct CommandStats {
     pub conflicts: u32,
     /// MSM cycles the input waited on a full conflict queue (STAT1).
     pub stalls: u32,
+    /// MSM additions that were doublings, left to the host (STAT2).
+    pub doublings: u32,
 }
 
 /// Totals per command kind since the device started (or since [`Device::take_log`]).
@@ -43,6 +45,53 @@ pub struct Caps {
     pub cmax: u32,
     /// log2 of the largest NTT the core holds on chip.
     pub ntt_logmax: u32,
+    /// The engines this build carries: `regs::ENGINE_*` bits.
+    pub engines: u32,
+}
+
+impl Caps {
+    /// Decodes the CAPS register.
+    pub fn from_register(value: u32) -> Caps {
+        Caps {
+            version: value & 0xff,
+            cmax: (value >> 8) & 0x1f,
+            ntt_logmax: (value >> 16) & 0x1f,
+            engines: (value >> 24) & 7,
+        }
+    }
+
+    /// Whether the build carries the engine with CAPS bit `engine` (`regs::ENGINE_*`).
+    pub fn has(&self, engine: u32) -> bool {
+        self.engines & engine != 0
+    }
+
+    /// The engines' names, e.g. "MSM, NTT, Poseidon".
+    pub fn engine_names(&self) -> String {
+        let names = [(regs::ENGINE_MSM, "MSM"), (regs::ENGINE_NTT, "NTT"), (regs::ENGINE_POSEIDON, "Poseidon")];
+        let present: Vec<&str> = names.iter().filter(|(bit, _)| self.has(*bit)).map(|(_, name)| *name).collect();
+        if present.is_empty() {
+            "no engines".to_string()
+        } else {
+            present.join(", ")
+        }
+    }
+
+    /// Why a kernel with these capabilities cannot be driven, if it cannot.
+    pub fn unsupported(&self) -> Option<String> {
+        if self.version != regs::VERSION {
+            return Some(format!("register-map version {} (this host speaks version {})", self.version, regs::VERSION));
+        }
+        if self.engines == 0 {
+            return Some("the build carries no engine".to_string());
+        }
+        if self.has(regs::ENGINE_MSM) && self.cmax < 2 {
+            return Some(format!("MSM windows up to {} bits (at least 2 needed)", self.cmax));
+        }
+        if self.has(regs::ENGINE_NTT) && self.ntt_logmax < 2 {
+            return Some(format!("NTTs up to 2^{} (at least 2^2 needed)", self.ntt_logmax));
+        }
+        None
+    }
 }
 
 /// A kernel and the log of what it ran.
@@ -72,9 +121,9 @@ impl Device {
             return Err(lost(format!("the kernel's ID register reads {id:#010x}, expected {:#010x}", regs::ID_VALUE)));
         }
         let caps = transport.read_reg(regs::CAPS)?;
-        let caps = Caps { version: caps & 0xff, cmax: (caps >> 8) & 0x1f, ntt_logmax: (caps >> 16) & 0x1f };
-        if caps.version != 1 || caps.cmax < 2 || caps.ntt_logmax < 2 {
-            return Err(lost(format!("unsupported kernel capabilities {caps:?}")));
+        let caps = Caps::from_register(caps);
+        if let Some(why) = caps.unsupported() {
+            return Err(lost(format!("unsupported kernel: {why} ({caps:?})")));
         }
         let describe = transport.describe();
         let memory_bytes = transport.memory_bytes();
@@ -170,10 +219,18 @@ impl Session<'_> {
         }
         if ctrl & regs::CTRL_ERROR != 0 {
             let code = t.read_reg(regs::ERR)?;
-            return Err(lost(format!("the kernel rejected {cmd:?} (n = {n}, arg = {arg}) with error code {code}")));
+            let meaning = regs::err_meaning(code);
+            return Err(lost(format!(
+                "the kernel rejected {cmd:?} (n = {n}, arg = {arg}) with error code {code} ({meaning})"
+            )));
         }
         let cycles = u64::from(t.read_reg(regs::CYCLES_LO)?) | (u64::from(t.read_reg(regs::CYCLES_HI)?) << 32);
-        let stats = CommandStats { cycles, conflicts: t.read_reg(regs::STAT0)?, stalls: t.read_reg(regs::STAT1)? };
+        let stats = CommandStats {
+            cycles,
+            conflicts: t.read_reg(regs::STAT0)?,
+            stalls: t.read_reg(regs::STAT1)?,
+            doublings: t.read_reg(regs::STAT2)?,
+        };
         self.log.lock().unwrap_or_else(|e| e.into_inner()).commands.push((cmd, items, stats));
         Ok(stats)
     }

@@ -56,7 +56,7 @@ pub fn fit_msm_windows(backend: &FpgaBackend, sizes: &[usize], c: u32) -> Result
         device.take_log();
         let mut session = device.session();
         let points = session.upload(&g1_affine_to_bytes(&bases))?;
-        let got = msm::msm(device, &mut session, points.addr, &vec![false; n], &scalars, Some(c));
+        let got = msm::msm(device, &mut session, points.addr, &bases, &vec![false; n], &scalars, Some(c));
         session.free(points);
         drop(session);
         let expected = G1Projective::msm(&bases, &scalars).map_err(|_| BackendError::InvalidInput("lengths".into()))?;

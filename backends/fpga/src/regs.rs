@@ -6,7 +6,8 @@ pub const CTRL: u32 = 0x00;
 pub const IER: u32 = 0x04;
 /// ID: reads [`ID_VALUE`].
 pub const ID: u32 = 0x08;
-/// CAPS: bits 7:0 version, 12:8 CMAX (largest MSM window), 20:16 NTT_LOGMAX.
+/// CAPS: bits 7:0 version, 12:8 CMAX (largest MSM window), 20:16 NTT_LOGMAX, 26:24 the
+/// engines this build carries ([`ENGINE_MSM`], [`ENGINE_NTT`], [`ENGINE_POSEIDON`]).
 pub const CAPS: u32 = 0x0c;
 /// OP: the command code.
 pub const OP: u32 = 0x10;
@@ -26,6 +27,8 @@ pub const CYCLES_HI: u32 = 0x44;
 pub const STAT0: u32 = 0x48;
 /// STAT1: MSM cycles the input stream waited on a full conflict queue.
 pub const STAT1: u32 = 0x4c;
+/// STAT2: MSM additions that were doublings (a point equal to its bucket), left to the host.
+pub const STAT2: u32 = 0x50;
 
 /// The value of [`ID`]: "ZKF1".
 pub const ID_VALUE: u32 = 0x5a4b_4631;
@@ -62,3 +65,25 @@ pub const ERR_OP: u32 = 1;
 pub const ERR_ARG: u32 = 2;
 /// The AXI4 master got an error response.
 pub const ERR_BUS: u32 = 3;
+/// The command's engine is not in this build (CAPS bits 26:24).
+pub const ERR_ENGINE: u32 = 4;
+
+/// The register-map version this host speaks.
+pub const VERSION: u32 = 2;
+/// CAPS engine bit: the MSM bucket engine.
+pub const ENGINE_MSM: u32 = 1;
+/// CAPS engine bit: the NTT core.
+pub const ENGINE_NTT: u32 = 2;
+/// CAPS engine bit: the Poseidon core.
+pub const ENGINE_POSEIDON: u32 = 4;
+
+/// What an ERR code means, for error messages.
+pub fn err_meaning(code: u32) -> &'static str {
+    match code {
+        ERR_OP => "unknown command",
+        ERR_ARG => "bad argument",
+        ERR_BUS => "AXI error response",
+        ERR_ENGINE => "engine not in this build",
+        _ => "unknown error code",
+    }
+}

@@ -31,6 +31,11 @@ pub fn kernel_sim() -> Result<KernelSim, String> {
     decide(KernelSim::new())
 }
 
+/// A simulated card whose kernel has the Poseidon core alone, or the reason to skip.
+pub fn kernel_sim_poseidon_only() -> Result<KernelSim, String> {
+    decide(KernelSim::poseidon_only())
+}
+
 /// Prints the `SKIPPED <name>: <reason>` line `scripts/test.sh` counts.
 pub fn report_skip(name: &str, reason: &str) {
     use std::io::Write;

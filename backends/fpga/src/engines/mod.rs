@@ -22,10 +22,12 @@ pub struct FpgaEngines {
     twiddles: ntt::Twiddles,
 }
 
-/// G1 bases resident in device memory, with their identity mask.
+/// G1 bases resident in device memory, with their identity mask and the host's copy (for
+/// windows the kernel leaves to the host).
 pub struct FpgaBases {
     buffer: DeviceBuffer,
     identity: Vec<bool>,
+    host: Arc<[G1Affine]>,
 }
 
 impl FpgaEngines {
@@ -50,14 +52,14 @@ impl G1Engines for FpgaEngines {
     fn msm_g1(&self, bases: &[G1Affine], scalars: &[Fr]) -> Result<G1Projective> {
         let mut session = self.device.session();
         let points = session.upload(&g1_affine_to_bytes(bases))?;
-        let result = msm::msm(&self.device, &mut session, points.addr, &identities(bases), scalars, None);
+        let result = msm::msm(&self.device, &mut session, points.addr, bases, &identities(bases), scalars, None);
         session.free(points);
         result
     }
 
     fn load_bases_g1(&self, bases: Arc<[G1Affine]>) -> Result<FpgaBases> {
         let buffer = self.device.session().upload(&g1_affine_to_bytes(&bases))?;
-        Ok(FpgaBases { buffer, identity: identities(&bases) })
+        Ok(FpgaBases { buffer, identity: identities(&bases), host: bases })
     }
 
     fn unload_bases_g1(&self, bases: &FpgaBases) -> Result<()> {
@@ -68,7 +70,8 @@ impl G1Engines for FpgaEngines {
     fn msm_g1_resident(&self, bases: &FpgaBases, range: Range<usize>, scalars: &[Fr]) -> Result<G1Projective> {
         let mut session = self.device.session();
         let addr = bases.buffer.addr + 64 * range.start as u64;
-        msm::msm(&self.device, &mut session, addr, &bases.identity[range], scalars, None)
+        let host = &bases.host[range.clone()];
+        msm::msm(&self.device, &mut session, addr, host, &bases.identity[range], scalars, None)
     }
 
     fn ntt(&self, data: &mut [Fr], config: NttConfig) -> Result<()> {

@@ -1,8 +1,11 @@
 //! G1 MSM on the kernel: the host splits scalars into signed c-bit digits, the kernel's bucket
 //! engine accumulates one window at a time (points streamed from device memory, buckets on
 //! chip), and the host reduces each window's buckets with running sums and combines the windows.
+//! The kernel's adder has no doubling datapath: an addition whose point equals its bucket comes
+//! back as a deferred doubling (bucket, point) that the host adds in; if a window had more than
+//! the kernel records, the host recomputes that window from its own copy of the points.
 
-use ark_bn254::{Fq, Fr, G1Projective};
+use ark_bn254::{Fq, Fr, G1Affine, G1Projective};
 use ark_ec::AdditiveGroup;
 use ark_ff::{BigInteger, Field, PrimeField, Zero};
 use rayon::prelude::*;
@@ -14,9 +17,14 @@ use crate::regs::Command;
 
 /// Digits per 64-byte beat of the digit stream.
 const DIGITS_PER_BEAT: usize = 32;
+/// Doublings the kernel records per window (`msm_bucket.sv`, XQ_DEPTH).
+pub const DOUBLING_SLOTS: usize = 30;
+/// Bytes after the buckets: the doublings' header beat and one beat per slot.
+pub const DOUBLING_BYTES: usize = 64 * (1 + DOUBLING_SLOTS);
 
-/// Adder latency plus the bucket read: the fewest cycles between two additions to one bucket.
-const BUCKET_TURNAROUND: u64 = 41;
+/// Adder latency (4·MUL_LAT + 3 = 71, `g1_madd.sv`) plus the bucket read: the fewest cycles
+/// between two additions to one bucket.
+const BUCKET_TURNAROUND: u64 = 73;
 /// Cycles per window besides the stream and read-back: registers, memory latency, drain.
 const WINDOW_OVERHEAD: u64 = 300;
 
@@ -94,6 +102,71 @@ pub fn bucket_point(bytes: &[u8]) -> G1Projective {
     G1Projective::new_unchecked(x * zzz * z, y * zz * z.square(), z)
 }
 
+/// The doublings a window left to the host, as (bucket, point) pairs, from the area after its
+/// buckets; `None` if more happened than the kernel records (the window must be recomputed).
+pub fn deferred_doublings(area: &[u8], buckets: usize) -> Result<Option<Vec<(usize, G1Affine)>>> {
+    let count = usize::from(u16::from_le_bytes([area[0], area[1]]));
+    if area[2] & 1 != 0 {
+        return Ok(None);
+    }
+    if count > DOUBLING_SLOTS {
+        return Err(BackendError::DeviceLost {
+            device: String::new(),
+            reason: format!("the kernel reported {count} recorded doublings, more than its {DOUBLING_SLOTS} slots"),
+        });
+    }
+    (0..count)
+        .map(|j| {
+            let bucket = usize::from(u16::from_le_bytes([area[4 + 2 * j], area[5 + 2 * j]]));
+            if bucket >= buckets {
+                return Err(BackendError::DeviceLost {
+                    device: String::new(),
+                    reason: format!("the kernel reported a doubling in bucket {bucket} of {buckets}"),
+                });
+            }
+            let beat = &area[64 * (1 + j)..64 * (2 + j)];
+            Ok((bucket, G1Affine::new_unchecked(fq_from_bytes(&beat[0..32]), fq_from_bytes(&beat[32..64]))))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// Σ digits[i]·points[i] for one window on the host, by buckets: the fallback for a window with
+/// more doublings than the kernel records.
+pub fn host_window_sum(points: &[G1Affine], digits: &[i16], buckets: usize) -> G1Projective {
+    let mut bucket = vec![G1Projective::zero(); buckets];
+    for (p, &d) in points.iter().zip(digits) {
+        match d {
+            0 => {}
+            d if d > 0 => bucket[d as usize - 1] += p,
+            d => bucket[d.unsigned_abs() as usize - 1] -= p,
+        }
+    }
+    let mut running = G1Projective::zero();
+    let mut sum = G1Projective::zero();
+    for b in bucket.iter().rev() {
+        running += b;
+        sum += running;
+    }
+    sum
+}
+
+/// One window's sum from what the kernel wrote: the buckets, then the deferred doublings
+/// (`None` when they overflowed).
+fn window_total(out: &[u8], nb: usize, host_points: &[G1Affine], digits: &[i16]) -> Result<G1Projective> {
+    let (buckets, area) = out.split_at(nb * XYZZ_BYTES);
+    Ok(match deferred_doublings(area, nb)? {
+        Some(doublings) => {
+            let mut sum = window_sum(buckets);
+            for (bucket, point) in doublings {
+                sum += G1Projective::from(point) * Fr::from(bucket as u64 + 1);
+            }
+            sum
+        }
+        None => host_window_sum(host_points, digits, nb),
+    })
+}
+
 /// Σ (i+1)·bucket_i by running sums, from the top bucket down.
 pub fn window_sum(buckets: &[u8]) -> G1Projective {
     let mut running = G1Projective::zero();
@@ -106,11 +179,13 @@ pub fn window_sum(buckets: &[u8]) -> G1Projective {
 }
 
 /// Σ scalars[i]·P_i for the points stored at device address `points` (64 bytes each, the
-/// identity as zeros), `identity[i]` marking identity points. `c` forces the window width.
+/// identity as zeros), `host_points` being the same points on the host (for a window the kernel
+/// cannot finish) and `identity[i]` marking identity points. `c` forces the window width.
 pub fn msm(
     device: &Device,
     session: &mut Session<'_>,
     points: u64,
+    host_points: &[G1Affine],
     identity: &[bool],
     scalars: &[Fr],
     c: Option<u32>,
@@ -121,6 +196,13 @@ pub fn msm(
     if !(2..=cmax).contains(&c) {
         // Signed digits in [−2^(c−1), 2^(c−1)) need c ≥ 2; the kernel holds 2^(cmax−1) buckets.
         return Err(BackendError::InvalidInput(format!("MSM window of {c} bits is outside 2..={cmax}")));
+    }
+    if host_points.len() != n {
+        return Err(BackendError::LengthMismatch {
+            what: "MSM host points vs scalars",
+            expected: n,
+            got: host_points.len(),
+        });
     }
     if identity.len() != n {
         return Err(BackendError::LengthMismatch {
@@ -133,7 +215,8 @@ pub fn msm(
     let nb = 1usize << (c - 1);
     let digit_bytes = n.div_ceil(DIGITS_PER_BEAT) * 64;
     let digit_buf = session.alloc(digit_bytes)?;
-    let bucket_buf = match session.alloc(nb * XYZZ_BYTES) {
+    let out_bytes = nb * XYZZ_BYTES + DOUBLING_BYTES;
+    let bucket_buf = match session.alloc(out_bytes) {
         Ok(b) => b,
         Err(e) => {
             session.free(digit_buf);
@@ -148,8 +231,8 @@ pub fn msm(
                 chunk.copy_from_slice(&d.to_le_bytes());
             }
             session.write(&digit_buf, 0, &bytes)?;
-            // Worst case every pair hits one bucket: one addition per adder latency.
-            let budget = 64 * n as u64 + 8 * nb as u64 + 100_000;
+            // Worst case every pair hits one bucket: one addition per turnaround.
+            let budget = (BUCKET_TURNAROUND + 8) * n as u64 + 8 * nb as u64 + 100_000;
             session.run(
                 Command::MsmWindow,
                 n as u32,
@@ -158,7 +241,7 @@ pub fn msm(
                 n as u64,
                 budget,
             )?;
-            let mut buckets = vec![0u8; nb * XYZZ_BYTES];
+            let mut buckets = vec![0u8; out_bytes];
             session.read(&bucket_buf, 0, &mut buckets)?;
             windows_out.push(buckets);
         }
@@ -167,7 +250,11 @@ pub fn msm(
     session.free(digit_buf);
     session.free(bucket_buf);
     result?;
-    let sums: Vec<G1Projective> = windows_out.par_iter().map(|b| window_sum(b)).collect();
+    let sums: Vec<G1Projective> = windows_out
+        .par_iter()
+        .zip(digits.par_iter())
+        .map(|(out, digits)| window_total(out, nb, host_points, digits))
+        .collect::<Result<_>>()?;
     let mut acc = G1Projective::zero();
     for sum in sums.iter().rev() {
         for _ in 0..c {

@@ -14,11 +14,14 @@ use sha2::{Digest, Sha256};
 
 use super::SimError;
 
-/// The two Verilator models of the design.
+/// The Verilator models of the design.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Model {
     /// The kernel (`zk_top`) with its AXI memory model: what `fpga:sim` runs.
     Kernel,
+    /// The kernel built with the Poseidon core alone (`HAS_MSM = 0`, `HAS_NTT = 0`): the tests
+    /// of a build that lacks engines.
+    KernelPoseidonOnly,
     /// Every RTL unit on its own ports (`tb_units`): the unit testbenches.
     Units,
 }
@@ -27,8 +30,25 @@ impl Model {
     /// The Verilog top module, also the library's base name.
     pub fn top(self) -> &'static str {
         match self {
-            Model::Kernel => "zk_top",
+            Model::Kernel | Model::KernelPoseidonOnly => "zk_top",
             Model::Units => "tb_units",
+        }
+    }
+
+    /// The model's name in the cache.
+    pub fn name(self) -> &'static str {
+        match self {
+            Model::Kernel => "zk_top",
+            Model::KernelPoseidonOnly => "zk_top_poseidon",
+            Model::Units => "tb_units",
+        }
+    }
+
+    /// Top-level parameter overrides passed to Verilator.
+    pub fn parameters(self) -> &'static str {
+        match self {
+            Model::KernelPoseidonOnly => "-GHAS_MSM=0 -GHAS_NTT=0",
+            Model::Kernel | Model::Units => "",
         }
     }
 }
@@ -95,7 +115,8 @@ fn sources(fpga: &Path) -> Result<Vec<PathBuf>, SimError> {
 /// A hex digest of the model name, Verilator version and every source's name and contents.
 fn content_hash(model: Model, fpga: &Path, verilator: &str) -> Result<String, SimError> {
     let mut hasher = Sha256::new();
-    hasher.update(model.top().as_bytes());
+    hasher.update(model.name().as_bytes());
+    hasher.update(model.parameters().as_bytes());
     hasher.update(verilator.as_bytes());
     for path in sources(fpga)? {
         let mut bytes = Vec::new();
@@ -113,11 +134,13 @@ fn content_hash(model: Model, fpga: &Path, verilator: &str) -> Result<String, Si
 /// Built at most once per process; later calls return the first answer.
 pub fn model_library(model: Model) -> Result<PathBuf, SimError> {
     static KERNEL: OnceLock<Result<PathBuf, SimError>> = OnceLock::new();
+    static KERNEL_POSEIDON: OnceLock<Result<PathBuf, SimError>> = OnceLock::new();
     static UNITS: OnceLock<Result<PathBuf, SimError>> = OnceLock::new();
     // One build at a time in this process (two models share the 2-core CI machine).
     static BUILDING: Mutex<()> = Mutex::new(());
     let cell = match model {
         Model::Kernel => &KERNEL,
+        Model::KernelPoseidonOnly => &KERNEL_POSEIDON,
         Model::Units => &UNITS,
     };
     cell.get_or_init(|| {
@@ -132,20 +155,20 @@ fn build(model: Model) -> Result<PathBuf, SimError> {
     let fpga = fpga_dir();
     let hash = content_hash(model, &fpga, &verilator)?;
     let cache = cache_dir();
-    let dir = cache.join(format!("{}-{hash}", model.top()));
+    let dir = cache.join(format!("{}-{hash}", model.name()));
     let lib = dir.join(format!("lib{}.so", model.top()));
     if lib.is_file() {
         return Ok(lib);
     }
     fs::create_dir_all(&cache).map_err(|e| SimError::Build(format!("cannot create {}: {e}", cache.display())))?;
-    let lock_path = cache.join(format!("{}.lock", model.top()));
+    let lock_path = cache.join(format!("{}.lock", model.name()));
     let lock =
         File::create(&lock_path).map_err(|e| SimError::Build(format!("cannot create {}: {e}", lock_path.display())))?;
     lock.lock().map_err(|e| SimError::Build(format!("cannot lock {}: {e}", lock_path.display())))?;
     if lib.is_file() {
         return Ok(lib);
     }
-    let work = cache.join(format!("{}-{hash}.building", model.top()));
+    let work = cache.join(format!("{}-{hash}.building", model.name()));
     let _ = fs::remove_dir_all(&work);
     let jobs = std::thread::available_parallelism().map_or(2, |n| n.get());
     let started = std::time::Instant::now();
@@ -154,6 +177,7 @@ fn build(model: Model) -> Result<PathBuf, SimError> {
         .arg(fpga.join("sim"))
         .arg(format!("OUT={}", work.display()))
         .arg(format!("MODEL={}", model.top()))
+        .arg(format!("VPARAMS={}", model.parameters()))
         .arg(format!("JOBS={jobs}"))
         .output()
         .map_err(|e| SimError::Build(format!("cannot run make: {e}")))?;
@@ -163,10 +187,10 @@ fn build(model: Model) -> Result<PathBuf, SimError> {
         let errors = log.lines().filter(|l| l.contains("Error") || l.contains("error:")).take(20);
         let last = log.lines().rev().take(10).collect::<Vec<_>>().into_iter().rev();
         let tail = errors.chain(last).collect::<Vec<_>>().join("\n");
-        return Err(SimError::Build(format!("building the {} model failed ({}):\n{tail}", model.top(), out.status)));
+        return Err(SimError::Build(format!("building the {} model failed ({}):\n{tail}", model.name(), out.status)));
     }
     fs::rename(&work, &dir)
         .map_err(|e| SimError::Build(format!("cannot move the model into {}: {e}", dir.display())))?;
-    eprintln!("built the Verilator model {} in {:.0?} ({})", model.top(), started.elapsed(), dir.display());
+    eprintln!("built the Verilator model {} in {:.0?} ({})", model.name(), started.elapsed(), dir.display());
     Ok(lib)
 }

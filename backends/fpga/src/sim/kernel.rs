@@ -45,7 +45,16 @@ fn lost(reason: impl Into<String>) -> BackendError {
 impl KernelSim {
     /// Builds (or reuses) the kernel model and starts a simulated card with interrupts on.
     pub fn new() -> Result<Self, SimError> {
-        let path = model_library(Model::Kernel)?;
+        Self::of(Model::Kernel)
+    }
+
+    /// A simulated card of the kernel built with the Poseidon core alone.
+    pub fn poseidon_only() -> Result<Self, SimError> {
+        Self::of(Model::KernelPoseidonOnly)
+    }
+
+    fn of(model: Model) -> Result<Self, SimError> {
+        let path = model_library(model)?;
         let lib = load(&path, b"zkf_abi_version", 1)?;
         let new: unsafe extern "C" fn() -> *mut c_void = symbol(&lib, b"zkf_new")?;
         let mut sim = KernelSim {

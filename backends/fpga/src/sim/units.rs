@@ -12,7 +12,7 @@ pub type Limbs = [u64; 4];
 
 type MulFn = unsafe extern "C" fn(*mut c_void, *const u64, *const u64, usize, *mut u64, *mut u64) -> u64;
 type AddSubFn = unsafe extern "C" fn(*mut c_void, i32, *const u64, *const u64, usize, *mut u64, *mut u64) -> u64;
-type G1AddFn = unsafe extern "C" fn(*mut c_void, *const u64, *const u64, *const u8, usize, *mut u64) -> u64;
+type G1AddFn = unsafe extern "C" fn(*mut c_void, *const u64, *const u64, *const u8, usize, *mut u64, *mut u8) -> u64;
 type BflyFn = unsafe extern "C" fn(*mut c_void, *const u64, *const u64, *const u64, usize, *mut u64, *mut u64) -> u64;
 type PoseidonFn = unsafe extern "C" fn(*mut c_void, *const u64, usize, *mut u64) -> u64;
 
@@ -53,11 +53,22 @@ fn limbs(v: &[u64]) -> Vec<Limbs> {
     v.chunks(4).map(|c| [c[0], c[1], c[2], c[3]]).collect()
 }
 
+/// One result of the G1 adder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaddOut {
+    /// The result [X, Y, ZZ, ZZZ] (the bucket unchanged when `doubling`).
+    pub xyzz: [Limbs; 4],
+    /// The point equalled the bucket: the adder left the doubling to its caller.
+    pub doubling: bool,
+    /// The point [x, y] as the adder passes it on with its result.
+    pub point: [Limbs; 2],
+}
+
 impl UnitSim {
     /// Builds (or reuses) the model and starts an instance.
     pub fn new() -> Result<Self, SimError> {
         let path = model_library(Model::Units)?;
-        let lib = load(&path, b"zkt_abi_version", 1)?;
+        let lib = load(&path, b"zkt_abi_version", 2)?;
         let new: unsafe extern "C" fn() -> *mut c_void = symbol(&lib, b"zkt_new")?;
         let sim = UnitSim {
             free: symbol(&lib, b"zkt_free")?,
@@ -98,21 +109,26 @@ impl UnitSim {
     }
 
     /// XYZZ bucket + affine point for each (bucket [X, Y, ZZ, ZZZ], point [x, y], point is
-    /// the identity); results as [X, Y, ZZ, ZZZ]. `cycles` is 0 if a tag came back out of order.
-    pub fn g1_madd(&mut self, buckets: &[[Limbs; 4]], points: &[[Limbs; 2]], p_inf: &[bool]) -> Run<Vec<[Limbs; 4]>> {
+    /// the identity). `cycles` is 0 if a tag came back out of order.
+    pub fn g1_madd(&mut self, buckets: &[[Limbs; 4]], points: &[[Limbs; 2]], p_inf: &[bool]) -> Run<Vec<MaddOut>> {
         let n = buckets.len();
         assert!(points.len() == n && p_inf.len() == n, "operand counts");
         let fb: Vec<u64> = buckets.iter().flat_map(|b| b.iter().flatten().copied()).collect();
         let fp: Vec<u64> = points.iter().flat_map(|p| p.iter().flatten().copied()).collect();
         let inf: Vec<u8> = p_inf.iter().map(|&b| u8::from(b)).collect();
-        let mut out = vec![0u64; 16 * n];
-        // SAFETY: buckets and out hold 16·n limbs, points 8·n, inf n bytes, as zkt_g1add expects.
-        let cycles = unsafe { (self.g1add)(self.handle, fb.as_ptr(), fp.as_ptr(), inf.as_ptr(), n, out.as_mut_ptr()) };
-        let out = unflat(&out, 16)
+        let mut out = vec![0u64; 24 * n];
+        let mut dbl = vec![0u8; n];
+        // SAFETY: buckets hold 16·n limbs, points 8·n, out 24·n, inf and dbl n bytes, as
+        // zkt_g1add expects.
+        let cycles = unsafe {
+            (self.g1add)(self.handle, fb.as_ptr(), fp.as_ptr(), inf.as_ptr(), n, out.as_mut_ptr(), dbl.as_mut_ptr())
+        };
+        let out = unflat(&out, 24)
             .into_iter()
-            .map(|v| {
+            .zip(dbl)
+            .map(|(v, dbl)| {
                 let l = limbs(&v);
-                [l[0], l[1], l[2], l[3]]
+                MaddOut { xyzz: [l[0], l[1], l[2], l[3]], doubling: dbl != 0, point: [l[4], l[5]] }
             })
             .collect();
         Run { out, cycles }
