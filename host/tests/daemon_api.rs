@@ -427,3 +427,95 @@ async fn a_witness_that_does_not_satisfy_the_circuit_fails_once_without_retries(
     assert!(metrics.contains("reason=\"witness_unsatisfied\""), "failures are counted by reason");
     d.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failed_jobs_witness_is_deleted_after_the_retention_and_the_job_cannot_be_retried() {
+    // The reaper runs every second and keeps failed jobs' witnesses for one second.
+    let d = TestDaemon::start(|c| {
+        c.queue.reaper_interval_seconds = 1;
+        c.queue.failed_witness_retention_seconds = 1;
+    })
+    .await;
+    let client = d.client("alice").await;
+    let circuit = client.upload_circuit(&fixture("multiplier", "circuit.zkey"), None).await.unwrap();
+    let mut witness = zkaccel::groth16::format::read_wtns(&fixture("multiplier", "witness.wtns")).unwrap();
+    let last = witness.len() - 1;
+    witness[last] += ark_bn254::Fr::from(1u64);
+    let path = d.dir.path().join("bad.wtns");
+    zkaccel::groth16::format::write_wtns(&witness, std::fs::File::create(&path).unwrap()).unwrap();
+    let job = client.submit_groth16(&circuit.id, &path, &SubmitOptions::default()).await.unwrap();
+    assert_eq!(wait_done(&client, &job.id).await.state, JobState::Failed);
+
+    let witnesses = d.dir.path().join("artifacts/witnesses");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_dir(&witnesses).unwrap().count() > 0 {
+        assert!(std::time::Instant::now() < deadline, "the reaper never deleted the expired witness");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let db = d.daemon().state().db();
+    let row = db.job_any_tenant(&job.id).await.unwrap().unwrap();
+    let spec: zkaccel::daemon::jobs::Groth16Spec = serde_json::from_str(&row.spec).unwrap();
+    assert!(spec.witness_discarded_us.is_some(), "the job is marked: {}", row.spec);
+    assert_eq!(row.state, JobState::Failed, "the job itself stays in the dead-letter list");
+    assert!(!db.retry_failed_job(&job.id).await.unwrap(), "a job without its witness cannot be retried");
+    assert_eq!(db.job_any_tenant(&job.id).await.unwrap().unwrap().state, JobState::Failed);
+    // Nothing to do on the next sweep.
+    let state = d.daemon().state();
+    assert_eq!(zkaccel::daemon::housekeeping::discard_expired_witnesses(state, i64::MAX / 2).await.unwrap(), 0);
+    d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failed_witnesses_are_kept_within_the_retention_and_retries_still_work() {
+    let d = TestDaemon::start(|_| {}).await; // the default: a week
+    let client = d.client("alice").await;
+    let circuit = client.upload_circuit(&fixture("multiplier", "circuit.zkey"), None).await.unwrap();
+    let mut witness = zkaccel::groth16::format::read_wtns(&fixture("multiplier", "witness.wtns")).unwrap();
+    let last = witness.len() - 1;
+    witness[last] += ark_bn254::Fr::from(1u64);
+    let path = d.dir.path().join("bad.wtns");
+    zkaccel::groth16::format::write_wtns(&witness, std::fs::File::create(&path).unwrap()).unwrap();
+    let job = client.submit_groth16(&circuit.id, &path, &SubmitOptions::default()).await.unwrap();
+    assert_eq!(wait_done(&client, &job.id).await.state, JobState::Failed);
+    let state = d.daemon().state();
+    let now = zkaccel::daemon::db::now_us();
+    assert_eq!(zkaccel::daemon::housekeeping::discard_expired_witnesses(state, now).await.unwrap(), 0);
+    assert_eq!(std::fs::read_dir(d.dir.path().join("artifacts/witnesses")).unwrap().count(), 1);
+    // Within the retention the dead-letter retry runs the job again (and it fails again).
+    assert!(state.db().retry_failed_job(&job.id).await.unwrap());
+    state.notify_work();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let info = client.job(&job.id).await.unwrap();
+        if info.state == JobState::Failed && info.attempts == 1 && info.finished_at.is_some() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the retried job never failed again: {info:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Eight days on, the sweep deletes it.
+    let later = now + 8 * 24 * 3600 * 1_000_000;
+    assert_eq!(zkaccel::daemon::housekeeping::discard_expired_witnesses(state, later).await.unwrap(), 1);
+    assert_eq!(std::fs::read_dir(d.dir.path().join("artifacts/witnesses")).unwrap().count(), 0);
+    d.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_rigs_copies_of_unregistered_zkeys_are_removed() {
+    let d = TestDaemon::start(|_| {}).await;
+    let client = d.client("alice").await;
+    let circuit = client.upload_circuit(&fixture("multiplier", "circuit.zkey"), None).await.unwrap();
+    // As if this rig had fetched both from a remote store; one circuit has since been deleted.
+    let cache = d.daemon().state().zkey_cache_dir();
+    std::fs::create_dir_all(&cache).unwrap();
+    let gone = "ab".repeat(32);
+    for name in [circuit.id.as_str(), gone.as_str(), ".tmp-being-fetched"] {
+        std::fs::write(cache.join(name), b"zkey").unwrap();
+    }
+    let evicted = zkaccel::daemon::housekeeping::evict_unregistered_zkeys(d.daemon().state()).await.unwrap();
+    assert_eq!(evicted, 1);
+    assert!(cache.join(&circuit.id).exists(), "a registered circuit's zkey stays");
+    assert!(!cache.join(&gone).exists(), "an unregistered circuit's zkey goes");
+    assert!(cache.join(".tmp-being-fetched").exists(), "a fetch in progress is left alone");
+    d.stop().await;
+}

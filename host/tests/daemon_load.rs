@@ -44,6 +44,7 @@ fn config(name: &str, url: &str, dir: &Path) -> DaemonConfig {
             max_attempts: 3,
             reaper_interval_seconds: 1,
             poll_interval_ms: 50,
+            ..QueueConfig::default()
         },
         // The load must not be throttled: 200 submissions and the polling in a few seconds.
         limits: LimitsConfig { requests_per_second: 100_000, burst: 100_000, ..LimitsConfig::default() },

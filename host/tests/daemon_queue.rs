@@ -73,6 +73,7 @@ on_both_engines!(
     tenants_see_only_their_own_jobs_and_tokens_are_stored_hashed,
     reconnecting_keeps_the_schema_and_the_jobs,
     registering_and_deleting_one_zkey_never_interleave,
+    failed_groth16_jobs_past_the_cutoff_give_up_their_witness_and_their_retry,
 );
 
 async fn a_job_goes_from_queued_to_done_with_its_result(db: Db) {
@@ -366,4 +367,47 @@ async fn registering_and_deleting_one_zkey_never_interleave(db: Db) {
     lock.commit().await.unwrap();
     let mut lock = db.lock_zkey(&circuit.id).await.unwrap();
     assert_eq!(lock.delete_circuit(&b, &circuit.id).await.unwrap(), Deleted::NotFound);
+}
+
+async fn failed_groth16_jobs_past_the_cutoff_give_up_their_witness_and_their_retry(db: Db) {
+    use zkaccel::daemon::db::jobs::WITNESS_DISCARDED;
+    let t = tenant(&db, "a").await;
+    let groth16 = |w: &str| NewJob {
+        kind: "groth16".into(),
+        circuit_id: Some("c".repeat(64)),
+        spec: format!(r#"{{"witness":"witnesses/{w}"}}"#),
+        max_attempts: 1,
+        ..job(&t, 0, None)
+    };
+    let mut failed = Vec::new();
+    for w in ["w1", "w2"] {
+        let (queued, _) = db.submit_job(&groth16(w)).await.unwrap();
+        let claimed = db.claim_job("d", LEASE).await.unwrap().unwrap();
+        db.fail_job(&claimed, Retry::Permanent, "witness_unsatisfied", "no").await.unwrap();
+        failed.push(queued.id);
+    }
+    // A failed raw job and a queued Groth16 job are never candidates.
+    let (raw, _) = db.submit_job(&NewJob { max_attempts: 1, ..job(&t, 0, None) }).await.unwrap();
+    let claimed = db.claim_job("d", LEASE).await.unwrap().unwrap();
+    db.fail_job(&claimed, Retry::Permanent, "bad_job", "no").await.unwrap();
+    db.submit_job(&groth16("w3")).await.unwrap();
+
+    let now = zkaccel::daemon::db::now_us();
+    assert!(db.failed_jobs_holding_witnesses(now - 3_600_000_000, 10).await.unwrap().is_empty(), "none is that old");
+    let found = db.failed_jobs_holding_witnesses(now + 1, 10).await.unwrap();
+    let ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, failed.iter().map(String::as_str).collect::<Vec<_>>(), "oldest first, Groth16 failures only");
+    assert!(!ids.contains(&raw.id.as_str()));
+
+    // Mark the first; a stale spec or a job no longer failed is not replaced.
+    let (id, old) = &found[0];
+    let new = old.replace('}', &format!(r#","{WITNESS_DISCARDED}":1}}"#));
+    assert!(!db.replace_failed_spec(id, "stale", &new).await.unwrap());
+    assert!(db.replace_failed_spec(id, old, &new).await.unwrap());
+    assert!(!db.retry_failed_job(id).await.unwrap(), "a job without its witness is not retried");
+    let left = db.failed_jobs_holding_witnesses(now + 1, 10).await.unwrap();
+    assert_eq!(left.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), vec![failed[1].as_str()]);
+    // The second is retried before the sweep marks it: the retry wins.
+    assert!(db.retry_failed_job(&failed[1]).await.unwrap());
+    assert!(!db.replace_failed_spec(&left[0].0, &left[0].1, &new).await.unwrap());
 }

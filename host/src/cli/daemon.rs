@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Subcommand};
 use zkaccel::daemon::config::DaemonConfig;
+use zkaccel::daemon::db::jobs::{JobState, WITNESS_DISCARDED};
 use zkaccel::daemon::db::tenants::TenantLimits;
 use zkaccel::daemon::db::Db;
 
@@ -193,7 +194,18 @@ async fn operate(db: &Db, command: &DaemonCommand) -> anyhow::Result<ExitCode> {
             if db.retry_failed_job(job_id).await? {
                 eprintln!("job {job_id} queued again");
             } else {
-                eprintln!("job {job_id} is not in the dead-letter list (no such job, or it has not failed)");
+                let expired = db
+                    .job_any_tenant(job_id)
+                    .await?
+                    .is_some_and(|job| job.state == JobState::Failed && job.spec.contains(WITNESS_DISCARDED));
+                if expired {
+                    eprintln!(
+                        "job {job_id} cannot be retried: its witness was deleted after \
+                         queue.failed_witness_retention_seconds; submit the job again"
+                    );
+                } else {
+                    eprintln!("job {job_id} is not in the dead-letter list (no such job, or it has not failed)");
+                }
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -56,6 +56,9 @@ pub struct QueueConfig {
     pub reaper_interval_seconds: u64,
     /// How often an idle worker looks for work submitted to other daemons.
     pub poll_interval_ms: u64,
+    /// How long a failed Groth16 job keeps its witness for a dead-letter retry; after that the
+    /// reaper deletes it and the job can no longer be retried. 0 keeps witnesses forever.
+    pub failed_witness_retention_seconds: u64,
 }
 
 /// Per-tenant defaults; a tenant's own settings (`zkaccel daemon tenant add`) override them.
@@ -126,6 +129,7 @@ impl Default for QueueConfig {
             max_attempts: 3,
             reaper_interval_seconds: 5,
             poll_interval_ms: 200,
+            failed_witness_retention_seconds: 7 * 24 * 3600,
         }
     }
 }

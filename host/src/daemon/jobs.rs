@@ -23,6 +23,10 @@ use zkaccel_backends::Backend;
 pub struct Groth16Spec {
     /// The witness's artifact-store key.
     pub witness: String,
+    /// When the witness of this failed job was deleted after the retention period (µs since
+    /// the epoch); such a job can no longer run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness_discarded_us: Option<i64>,
 }
 
 /// Why a job failed, and whether retrying may help.
@@ -91,6 +95,12 @@ pub async fn execute(state: &AppState, job: &JobRow) -> Result<String, JobFailur
 async fn prove(state: &AppState, job: &JobRow) -> Result<String, JobFailure> {
     let spec: Groth16Spec = serde_json::from_str(&job.spec)
         .map_err(|e| JobFailure::permanent("bad_job", format!("the stored job is not a Groth16 job: {e}")))?;
+    if spec.witness_discarded_us.is_some() {
+        return Err(JobFailure::permanent(
+            "witness_expired",
+            "the witness was deleted after the failed-job retention period; submit the job again",
+        ));
+    }
     let circuit = job.circuit_id.clone().ok_or_else(|| JobFailure::permanent("bad_job", "no circuit"))?;
     let zkey = zkey_path(state, &circuit).await?;
     let wtns = state.artifacts().get_bytes(&spec.witness).await.map_err(|e| artifact_failure("the witness", e))?;

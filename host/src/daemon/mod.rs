@@ -12,6 +12,7 @@ pub mod client;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod housekeeping;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;

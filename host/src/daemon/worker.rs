@@ -8,6 +8,7 @@ use tracing::Instrument;
 
 use super::db::jobs::{Claimed, JobState};
 use super::db::now_us;
+use super::housekeeping::{discard_expired_witnesses, evict_unregistered_zkeys};
 use super::jobs::{discard_witness, execute};
 use super::state::AppState;
 
@@ -133,7 +134,8 @@ async fn heartbeat(state: AppState, claimed: Claimed, lost: tokio::sync::watch::
     }
 }
 
-/// Returns expired leases to the queue every `reaper_interval_seconds` until the daemon stops.
+/// Returns expired leases to the queue and does the housekeeping (expired witnesses, zkeys of
+/// deleted circuits) every `reaper_interval_seconds` until the daemon stops.
 pub async fn run_reaper(state: AppState) {
     let every = Duration::from_secs(state.config().queue.reaper_interval_seconds);
     while !state.is_stopping() {
@@ -146,6 +148,12 @@ pub async fn run_reaper(state: AppState) {
                 }
             }
             Err(e) => tracing::warn!("reaping expired leases: {e}"),
+        }
+        if let Err(e) = discard_expired_witnesses(&state, now_us()).await {
+            tracing::warn!("deleting expired witnesses: {e}");
+        }
+        if let Err(e) = evict_unregistered_zkeys(&state).await {
+            tracing::warn!("removing zkeys of deleted circuits: {e}");
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

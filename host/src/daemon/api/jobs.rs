@@ -125,7 +125,7 @@ pub(super) async fn submit_groth16(
     drop(witness);
     let key = witness_key(&upload.sha256_hex);
     state.artifacts().put_file(&key, &upload.path).await.map_err(|e| ApiError::internal("storing a witness", e))?;
-    let spec = serde_json::to_string(&Groth16Spec { witness: key }).expect("serialisable");
+    let spec = serde_json::to_string(&Groth16Spec { witness: key, witness_discarded_us: None }).expect("serialisable");
     let new_job = NewJob {
         tenant_id: auth.tenant.id.clone(),
         kind: "groth16".into(),

@@ -86,6 +86,16 @@ impl Db {
         Ok(ZkeyLock { tx })
     }
 
+    /// Whether any tenant has the circuit with this id registered.
+    pub async fn circuit_registered(&self, id: &str) -> Result<bool, DbError> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM circuits WHERE id = $1")
+            .bind(id)
+            .fetch_one(self.pool())
+            .await
+            .context("looking a circuit up")?;
+        Ok(n > 0)
+    }
+
     /// The tenant's circuit with this id.
     pub async fn circuit(&self, tenant_id: &str, id: &str) -> Result<Option<CircuitRow>, DbError> {
         let row = sqlx::query(&format!("SELECT {COLUMNS} FROM circuits WHERE tenant_id = $1 AND id = $2"))

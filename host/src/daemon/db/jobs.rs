@@ -87,6 +87,10 @@ pub enum Retry {
     Permanent,
 }
 
+/// The field a Groth16 job's spec gains when its witness is discarded
+/// (`daemon::jobs::Groth16Spec::witness_discarded_us`).
+pub const WITNESS_DISCARDED: &str = "witness_discarded_us";
+
 const COLUMNS: &str = "id, tenant_id, kind, circuit_id, spec, priority, state, idempotency_key, attempts, \
      max_attempts, lease_owner, created_us, started_us, finished_us, result, last_error, error_code";
 
@@ -374,11 +378,49 @@ impl Db {
         rows(found, "listing failed jobs")
     }
 
-    /// Puts a failed job back in the queue with fresh attempts; `false` when it is not failed.
+    /// Failed Groth16 jobs that finished before `cutoff_us` and still hold a witness, oldest
+    /// first: (id, spec).
+    pub async fn failed_jobs_holding_witnesses(
+        &self,
+        cutoff_us: i64,
+        limit: i64,
+    ) -> Result<Vec<(String, String)>, DbError> {
+        let found = sqlx::query(&format!(
+            "SELECT id, spec FROM jobs WHERE kind = 'groth16' AND state = 'failed' AND finished_us < $1 \
+             AND spec NOT LIKE '%{WITNESS_DISCARDED}%' ORDER BY finished_us, id LIMIT $2"
+        ))
+        .bind(cutoff_us)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .context("listing failed jobs' witnesses")?;
+        found
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("spec")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .context("listing failed jobs' witnesses")
+    }
+
+    /// Replaces a failed job's spec with `new_spec` if the job is still failed with `old_spec`
+    /// (a retry in between wins); `true` when replaced.
+    pub async fn replace_failed_spec(&self, id: &str, old_spec: &str, new_spec: &str) -> Result<bool, DbError> {
+        let done = sqlx::query("UPDATE jobs SET spec = $3 WHERE id = $1 AND state = 'failed' AND spec = $2")
+            .bind(id)
+            .bind(old_spec)
+            .bind(new_spec)
+            .execute(self.pool())
+            .await
+            .context("marking a witness discarded")?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Puts a failed job back in the queue with fresh attempts; `false` when it is not failed
+    /// or its witness was discarded after the retention period.
     pub async fn retry_failed_job(&self, id: &str) -> Result<bool, DbError> {
-        let done = sqlx::query(
-            "UPDATE jobs SET state = 'queued', attempts = 0, finished_us = NULL WHERE id = $1 AND state = 'failed'",
-        )
+        let done = sqlx::query(&format!(
+            "UPDATE jobs SET state = 'queued', attempts = 0, finished_us = NULL WHERE id = $1 AND state = 'failed' \
+             AND spec NOT LIKE '%{WITNESS_DISCARDED}%'"
+        ))
         .bind(id)
         .execute(self.pool())
         .await
