@@ -4,8 +4,9 @@
 // ZZ‖ZZZ: two beats each) and clears them for the next window, then the deferred doublings
 // (below). The host reduces the buckets.
 //
-// Hazard: a bucket with an addition in flight is marked busy until its result is written back.
-// A pair aimed at a busy bucket goes to a conflict queue; the queue's head is issued first as soon
+// Hazard: a bucket with an addition in flight is busy until its result is written back (the
+// in-flight buckets are a shift register beside the adder, searched for both candidates each
+// cycle). A pair aimed at a busy bucket goes to a conflict queue; the queue's head is issued first as soon
 // as its bucket is free. The input stalls only when the queue is full and the pair conflicts.
 // Digit 0 (and the identity point, which the host gives digit 0) is consumed without an addition.
 //
@@ -45,7 +46,6 @@ module msm_bucket #(
   // URAM powers up zero on a card; the simulation starts from zero explicitly. Read-back clears
   // each bucket for the next window.
   logic [1023:0] ram[NB];
-  logic [NB-1:0] busy;
 `ifndef SYNTHESIS
   initial for (int i = 0; i < NB; i++) ram[i] = '0;
 `endif
@@ -76,18 +76,46 @@ module msm_bucket #(
     in_zero = in_digit == '0;
     in_bk = BW'(in_mag - 1);
   end
-  logic acc, more_in, sel_cq, sel_in, push_cq;
+  logic acc, more_in, sel_cq, sel_in, push_cq, busy_cq, busy_in;
   assign acc = state == ACC;
   assign more_in = acc && in_valid && consumed < n;
-  assign sel_cq = acc && !cq_empty && !busy[cq_bk[cq_head]];
-  assign sel_in = !sel_cq && more_in && !in_zero && !busy[in_bk];
-  assign push_cq = !sel_cq && more_in && !in_zero && busy[in_bk] && !cq_full;
+  assign sel_cq = acc && !cq_empty && !busy_cq;
+  assign sel_in = !sel_cq && more_in && !in_zero && !busy_in;
+  assign push_cq = !sel_cq && more_in && !in_zero && busy_in && !cq_full;
   assign in_ready = more_in && (in_zero || sel_in || push_cq);
 
   logic issue;
   logic [BW-1:0] iss_bk;
   assign issue = sel_cq || sel_in;
   assign iss_bk = sel_cq ? cq_bk[cq_head] : in_bk;
+
+  // ---- in-flight additions ------------------------------------------------------------------
+  // A bucket is busy from the cycle after its addition issues until the cycle its result is
+  // written back: the issue register plus the adder's latency, IFL cycles. The issued buckets
+  // move along a shift register of that length, and both candidates (the queue's head and the
+  // input) are compared with every entry: 2·IFL comparators of BW bits, instead of a busy bit
+  // per bucket (2^(CMAX-1) flip-flops with two read and two write ports).
+  localparam int IFL = 4 * zk_pkg::MUL_LAT + 3 + 1;
+  logic          ifl_v[IFL];
+  logic [BW-1:0] ifl_bk[IFL];
+  logic [IFL-1:0] hit_cq, hit_in;
+  for (genvar k = 0; k < IFL; k++) begin : g_ifl
+    if (k == 0) begin : g_head
+      always_ff @(posedge clk) begin
+        ifl_v[0] <= issue && !rst;
+        ifl_bk[0] <= iss_bk;
+      end
+    end else begin : g_next
+      always_ff @(posedge clk) begin
+        ifl_v[k] <= ifl_v[k-1] && !rst;
+        ifl_bk[k] <= ifl_bk[k-1];
+      end
+    end
+    assign hit_cq[k] = ifl_v[k] && ifl_bk[k] == cq_bk[cq_head];
+    assign hit_in[k] = ifl_v[k] && ifl_bk[k] == in_bk;
+  end
+  assign busy_cq = |hit_cq;
+  assign busy_in = |hit_in;
 
   // ---- RAM read + adder ---------------------------------------------------------------------
   logic [1023:0] rd_q;
@@ -146,15 +174,11 @@ module msm_bucket #(
     rb_valid <= 1'b0;
     if (rst) begin
       state <= IDLE;
-      busy <= '0;
       cq_count <= '0;
       cq_head <= '0;
       cq_tail <= '0;
       inflight <= '0;
     end else begin
-      // Never the same bucket: an issue needs it free, a write-back finds it busy.
-      if (issue) busy[iss_bk] <= 1'b1;
-      if (w_valid) busy[w_bk] <= 1'b0;
       inflight <= inflight + 16'(issue) - 16'(w_valid);
       if (push_cq) begin
         cq_pt[cq_tail] <= in_point;

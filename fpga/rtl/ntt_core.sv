@@ -31,9 +31,6 @@ module ntt_core #(
   localparam int NMAX = 1 << LOGMAX;
   localparam int BL = zk_pkg::MUL_LAT + 1;
 
-  logic [255:0] bank0[NMAX];
-  logic [255:0] bank1[NMAX];
-  logic [255:0] tw[NMAX/2];
   logic cur;  // bank holding the current data
 
   logic active;
@@ -64,39 +61,90 @@ module ntt_core #(
   logic issue_bf;
   assign issue_bf = active && op == OP_STAGE && cnt < total;
 
-  // Synchronous reads, one cycle.
+  // ---- memories ------------------------------------------------------------------------------
+  // Two ping-pong banks and the twiddles, each a true dual-port RAM (block RAM or URAM on a
+  // card): in a stage the current bank only reads (i0 on port A, i1 on B) and the other only
+  // writes (the butterfly's x on A, y on B); LOAD writes two elements a beat into bank 0, TW two
+  // twiddles, STORE reads two elements a beat. Read data arrives one cycle after the address.
+  logic load_beat, tw_beat, bank_wr;
+  logic [LOGMAX-1:0] la, sa, wa_x, wa_y;
+  logic [255:0] q0a, q0b, q1a, q1b, twq;
+  logic [LOGMAX-1:0] a0, b0, a1, b1;
+  logic en0a, en0b, we0, en1a, en1b, we1;
+  logic [255:0] wd0a, wd0b, wd1a, wd1b;
+  logic issue_st;
+  logic bv;
+  logic [2*LOGMAX-1:0] baddr;
+  logic [255:0] bx, by;
+  assign wa_x = baddr[2*LOGMAX-1:LOGMAX];
+  assign wa_y = baddr[LOGMAX-1:0];
+  assign bank_wr = active && op == OP_STAGE && bv;
+  always_comb begin
+    // bank 0: LOAD writes it; a stage reads it when current, writes it otherwise; STORE reads it
+    // when current.
+    en0a = 1'b0; en0b = 1'b0; we0 = 1'b0; a0 = i0; b0 = i1; wd0a = bx; wd0b = by;
+    en1a = 1'b0; en1b = 1'b0; we1 = 1'b0; a1 = i0; b1 = i1; wd1a = bx; wd1b = by;
+    if (load_beat) begin
+      {en0a, en0b, we0} = 3'b111;
+      a0 = bitrev(la, lg);
+      b0 = bitrev(la | 1, lg);
+      wd0a = in_data[255:0];
+      wd0b = in_data[511:256];
+    end else if (issue_st || (active && op == OP_STORE)) begin
+      a0 = sa; b0 = sa | 1; a1 = sa; b1 = sa | 1;
+      {en0a, en0b} = {2{issue_st && !cur}};
+      {en1a, en1b} = {2{issue_st && cur}};
+    end else if (!cur) begin
+      {en0a, en0b} = {2{issue_bf}};
+      {en1a, en1b, we1} = {3{bank_wr}};
+      a1 = wa_x; b1 = wa_y;
+    end else begin
+      {en1a, en1b} = {2{issue_bf}};
+      {en0a, en0b, we0} = {3{bank_wr}};
+      a0 = wa_x; b0 = wa_y;
+    end
+  end
+  ram_tdp #(.W(256), .DEPTH(NMAX)) u_bank0 (
+    .clk, .a_en(en0a), .a_we(we0), .a_addr(a0), .a_wd(wd0a), .a_q(q0a),
+    .b_en(en0b), .b_we(we0), .b_addr(b0), .b_wd(wd0b), .b_q(q0b)
+  );
+  ram_tdp #(.W(256), .DEPTH(NMAX)) u_bank1 (
+    .clk, .a_en(en1a), .a_we(we1), .a_addr(a1), .a_wd(wd1a), .a_q(q1a),
+    .b_en(en1b), .b_we(we1), .b_addr(b1), .b_wd(wd1b), .b_q(q1b)
+  );
+  ram_tdp #(.W(256), .DEPTH(NMAX / 2)) u_tw (
+    .clk, .a_en(tw_beat || issue_bf), .a_we(tw_beat), .a_addr(tw_beat ? la[LOGMAX-2:0] : ti[LOGMAX-2:0]),
+    .a_wd(in_data[255:0]), .a_q(twq),
+    .b_en(tw_beat), .b_we(tw_beat), .b_addr(la[LOGMAX-2:0] | 1), .b_wd(in_data[511:256]), .b_q()
+  );
+
+  // Butterfly inputs: the current bank's two words and the twiddle, one cycle after issue.
   logic [255:0] ra, rb, rw;
   logic rv;
   logic [2*LOGMAX-1:0] raddr;
+  assign ra = cur ? q1a : q0a;
+  assign rb = cur ? q1b : q0b;
+  assign rw = twq;
   always_ff @(posedge clk) begin
-    ra <= cur ? bank1[i0] : bank0[i0];
-    rb <= cur ? bank1[i1] : bank0[i1];
-    rw <= tw[ti];
     rv <= issue_bf;
     raddr <= {i0, i1};
   end
 
-  logic bv;
-  logic [2*LOGMAX-1:0] baddr;
-  logic [255:0] bx, by;
   ntt_bfly #(.TAGW(2 * LOGMAX)) u_bf (
     .clk, .in_valid(rv), .in_tag(raddr), .a(ra), .b(rb), .w(rw),
     .out_valid(bv), .out_tag(baddr), .x(bx), .y(by)
   );
 
-  // ---- STORE reads ---------------------------------------------------------------------------
-  logic issue_st;
+  // ---- STORE reads: two elements a beat, out one cycle later ----------------------------------
   assign issue_st = active && op == OP_STORE && cnt < total && out_ok;
-  logic [LOGMAX-1:0] sa;
   assign sa = {cnt[LOGMAX-2:0], 1'b0};
-  always_ff @(posedge clk) begin
-    out_valid <= issue_st;
-    out_data  <= cur ? {bank1[sa | 1], bank1[sa]} : {bank0[sa | 1], bank0[sa]};
-  end
+  always_ff @(posedge clk) out_valid <= issue_st;
+  assign out_data = cur ? {q1b, q1a} : {q0b, q0a};
 
   assign in_ready = active && (op == OP_LOAD || op == OP_TW) && cnt < total;
-  logic [LOGMAX-1:0] la;
   assign la = {cnt[LOGMAX-2:0], 1'b0};
+  assign load_beat = active && op == OP_LOAD && in_valid && in_ready;
+  assign tw_beat = active && op == OP_TW && in_valid && in_ready;
 
   always_ff @(posedge clk) begin
     done <= 1'b0;
@@ -118,27 +166,16 @@ module ntt_core #(
     end else if (active) begin
       case (op)
         OP_LOAD: if (in_valid && in_ready) begin
-          bank0[bitrev(la, lg)] <= in_data[255:0];
-          bank0[bitrev(la | 1, lg)] <= in_data[511:256];
           cnt <= cnt + 1;
           if (cnt + 1 == total) begin active <= 1'b0; done <= 1'b1; end
         end
         OP_TW: if (in_valid && in_ready) begin
-          tw[la] <= in_data[255:0];
-          tw[la | 1] <= in_data[511:256];
           cnt <= cnt + 1;
           if (cnt + 1 == total) begin active <= 1'b0; done <= 1'b1; end
         end
         OP_STAGE: begin
           if (issue_bf) cnt <= cnt + 1;
           if (bv) begin
-            if (cur) begin
-              bank0[baddr[2*LOGMAX-1:LOGMAX]] <= bx;
-              bank0[baddr[LOGMAX-1:0]] <= by;
-            end else begin
-              bank1[baddr[2*LOGMAX-1:LOGMAX]] <= bx;
-              bank1[baddr[LOGMAX-1:0]] <= by;
-            end
             written <= written + 1;
             if (written + 1 == total) begin active <= 1'b0; done <= 1'b1; cur <= ~cur; end
           end

@@ -214,6 +214,10 @@ module zk_top #(
     endcase
   logic is_ntt;
   assign is_ntt = op == OP_NTT_LOAD || op == OP_NTT_TW || op == OP_NTT_STAGE || op == OP_NTT_STORE;
+  // The same for the command register (argument checks at START). Written out: Yosys 0.23 does
+  // not parse `inside`.
+  logic r_is_ntt;
+  assign r_is_ntt = r_op == OP_NTT_LOAD || r_op == OP_NTT_TW || r_op == OP_NTT_STAGE || r_op == OP_NTT_STORE;
   if (HAS_NTT) begin : g_ntt
     ntt_core #(.LOGMAX(NTT_LOGMAX)) u_ntt (
       .clk, .rst, .cmd_start(engine_start && is_ntt), .cmd_op(ntt_op), .log_n(r_arg[4:0]), .stage(r_n[4:0]),
@@ -308,17 +312,17 @@ module zk_top #(
       ps_have_low <= 1'b0;
       ps_inflight <= '0;
       // argument checks
-      if (!(r_op inside {OP_MSM, OP_NTT_LOAD, OP_NTT_TW, OP_NTT_STAGE, OP_NTT_STORE, OP_POSEIDON})) begin
+      if (!(r_op == OP_MSM || r_is_ntt || r_op == OP_POSEIDON)) begin
         done_flag <= 1'b1;
         err_flag <= 1'b1;
         err_code <= ERR_OP;
       end else if ((r_op == OP_MSM && !HAS_MSM) || (r_op == OP_POSEIDON && !HAS_POSEIDON)
-                   || (r_op inside {OP_NTT_LOAD, OP_NTT_TW, OP_NTT_STAGE, OP_NTT_STORE} && !HAS_NTT)) begin
+                   || (r_is_ntt && !HAS_NTT)) begin
         done_flag <= 1'b1;
         err_flag <= 1'b1;
         err_code <= ERR_ENGINE;
       end else if ((r_op == OP_MSM && (r_arg[4:0] == 0 || r_arg > CMAX || r_n == 0))
-                   || (r_op inside {OP_NTT_LOAD, OP_NTT_TW, OP_NTT_STAGE, OP_NTT_STORE}
+                   || (r_is_ntt
                        && (r_arg == 0 || r_arg > NTT_LOGMAX || (r_op == OP_NTT_STAGE && r_n >= r_arg)))
                    || (r_op == OP_POSEIDON && r_n == 0)) begin
         done_flag <= 1'b1;

@@ -14,7 +14,7 @@ mkdir -p out
 units=("$@")
 [[ ${#units[@]} -gt 0 ]] || units=(mod_addsub mont_mul ntt_bfly g1_madd poseidon_t3 msm_bucket ntt_core zk_top zk_top_msm_ntt zk_top_poseidon)
 common="$RTL/zk_pkg.sv $RTL/delay.sv $RTL/mont_mul.sv $RTL/mod_addsub.sv"
-top_files="$common $RTL/g1_madd.sv $RTL/msm_bucket.sv $RTL/ntt_bfly.sv $RTL/ntt_core.sv $RTL/poseidon_t3.sv $RTL/axi_rd.sv $RTL/axi_wr.sv $RTL/zk_top.sv"
+top_files="$common $RTL/g1_madd.sv $RTL/msm_bucket.sv $RTL/ntt_bfly.sv $RTL/ram_tdp.sv $RTL/ntt_core.sv $RTL/poseidon_t3.sv $RTL/axi_rd.sv $RTL/axi_wr.sv $RTL/zk_top.sv"
 for unit in "${units[@]}"; do
   top=$unit
   params=""
@@ -24,7 +24,7 @@ for unit in "${units[@]}"; do
     g1_madd) files="$common $RTL/g1_madd.sv" ;;
     poseidon_t3) files="$common $RTL/poseidon_t3.sv" ;;
     msm_bucket) files="$common $RTL/g1_madd.sv $RTL/msm_bucket.sv" ;;
-    ntt_core) files="$common $RTL/ntt_bfly.sv $RTL/ntt_core.sv" ;;
+    ntt_core) files="$common $RTL/ntt_bfly.sv $RTL/ram_tdp.sv $RTL/ntt_core.sv" ;;
     zk_top) files="$top_files" ;;
     # Builds with a subset of the engines (zk_top's HAS_* parameters), sized for one card each.
     zk_top_msm_ntt) files="$top_files"; top=zk_top; params="chparam -set HAS_POSEIDON 0 zk_top;" ;;

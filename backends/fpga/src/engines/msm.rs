@@ -1,6 +1,7 @@
 //! G1 MSM on the kernel: the host splits scalars into signed c-bit digits, the kernel's bucket
 //! engine accumulates one window at a time (points streamed from device memory, buckets on
-//! chip), and the host reduces each window's buckets with running sums and combines the windows.
+//! chip), and the host reduces each window's buckets with running sums, on a thread of its own
+//! while the kernel runs the next window, and combines the windows.
 //! The kernel's adder has no doubling datapath: an addition whose point equals its bucket comes
 //! back as a deferred doubling (bucket, point) that the host adds in; if a window had more than
 //! the kernel records, the host recomputes that window from its own copy of the points.
@@ -223,38 +224,46 @@ pub fn msm(
             return Err(e);
         }
     };
-    let mut windows_out = Vec::with_capacity(digits.len());
-    let result = (|| {
-        let mut bytes = vec![0u8; digit_bytes];
-        for window in &digits {
-            for (chunk, d) in bytes.chunks_exact_mut(2).zip(window) {
-                chunk.copy_from_slice(&d.to_le_bytes());
+    // The host reduces each window on its own thread as soon as the kernel has written it, while
+    // the kernel accumulates the next one: the reduction overlaps the card instead of following
+    // it. Plain threads, not the rayon pool: the caller may itself be a rayon worker, and a pool
+    // whose workers all wait here would never run the reductions.
+    let (result, reduced) = std::thread::scope(|scope| {
+        let digits = &digits;
+        let mut reducers = Vec::with_capacity(digits.len());
+        let result = (|| {
+            let mut bytes = vec![0u8; digit_bytes];
+            for (w, window) in digits.iter().enumerate() {
+                for (chunk, d) in bytes.chunks_exact_mut(2).zip(window) {
+                    chunk.copy_from_slice(&d.to_le_bytes());
+                }
+                session.write(&digit_buf, 0, &bytes)?;
+                // Worst case every pair hits one bucket: one addition per turnaround.
+                let budget = (BUCKET_TURNAROUND + 8) * n as u64 + 8 * nb as u64 + 100_000;
+                session.run(
+                    Command::MsmWindow,
+                    n as u32,
+                    c,
+                    [points, digit_buf.addr, bucket_buf.addr],
+                    n as u64,
+                    budget,
+                )?;
+                let mut out = vec![0u8; out_bytes];
+                session.read(&bucket_buf, 0, &mut out)?;
+                reducers.push(scope.spawn(move || window_total(&out, nb, host_points, &digits[w])));
             }
-            session.write(&digit_buf, 0, &bytes)?;
-            // Worst case every pair hits one bucket: one addition per turnaround.
-            let budget = (BUCKET_TURNAROUND + 8) * n as u64 + 8 * nb as u64 + 100_000;
-            session.run(
-                Command::MsmWindow,
-                n as u32,
-                c,
-                [points, digit_buf.addr, bucket_buf.addr],
-                n as u64,
-                budget,
-            )?;
-            let mut buckets = vec![0u8; out_bytes];
-            session.read(&bucket_buf, 0, &mut buckets)?;
-            windows_out.push(buckets);
-        }
-        Ok(())
-    })();
+            Ok(())
+        })();
+        let reduced: Result<Vec<G1Projective>> = reducers
+            .into_iter()
+            .map(|r| r.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect();
+        (result, reduced)
+    });
     session.free(digit_buf);
     session.free(bucket_buf);
     result?;
-    let sums: Vec<G1Projective> = windows_out
-        .par_iter()
-        .zip(digits.par_iter())
-        .map(|(out, digits)| window_total(out, nb, host_points, digits))
-        .collect::<Result<_>>()?;
+    let sums = reduced?;
     let mut acc = G1Projective::zero();
     for sum in sums.iter().rev() {
         for _ in 0..c {
