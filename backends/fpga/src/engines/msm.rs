@@ -254,10 +254,8 @@ pub fn msm(
             }
             Ok(())
         })();
-        let reduced: Result<Vec<G1Projective>> = reducers
-            .into_iter()
-            .map(|r| r.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect();
+        let reduced: Result<Vec<G1Projective>> =
+            reducers.into_iter().map(|r| r.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect();
         (result, reduced)
     });
     session.free(digit_buf);
