@@ -111,6 +111,21 @@ need_verilator() {
   command -v verilator >/dev/null 2>&1 || die "verilator installed but not on PATH"
 }
 
+need_yosys() {
+  if command -v yosys >/dev/null 2>&1; then
+    return
+  fi
+  if ! is_root || ! command -v apt-get >/dev/null 2>&1; then
+    die "Yosys is missing: install yosys (Debian/Ubuntu) or your distribution's equivalent"
+  fi
+  step "installing Yosys (the FPGA synthesis checks)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq yosys >/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq yosys >/dev/null; } \
+    || die "could not install yosys with apt-get"
+  command -v yosys >/dev/null 2>&1 || die "yosys installed but not on PATH"
+}
+
 # The daemon's services, each on its own port and directory under target/, stopped on exit:
 # PostgreSQL (Debian's postgresql) for the queue tests, moto's S3-compatible server (PyPI) for
 # the artifact-store tests. Their tests fail in CI when these are missing.
@@ -154,6 +169,7 @@ need_rust_component clippy clippy
 need_nvrtc
 need_lavapipe
 need_verilator
+need_yosys
 need_groth16_fixtures
 need_daemon_services
 need_schemathesis

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Synthesises each RTL unit with Yosys for Xilinx UltraScale+ (synth_xilinx -family xcup -uram)
-# and prints its LUT/FF/DSP/BRAM/URAM use. Usage: fpga/synth/run.sh [unit ...]  (default: all)
-# Logs and reports go to fpga/synth/out/ (git-ignored).
+# and prints its LUT/FF/DSP/BRAM/URAM use. Usage: fpga/synth/run.sh [--parse-only] [unit ...]
+# (default: every unit). --parse-only only reads and elaborates each unit (seconds; the CI check).
+# Logs and reports go to fpga/synth/out/ (git-ignored). Exits non-zero if any unit failed.
 #
 # Synthesis is hierarchical: each distinct module (one mont_mul per modulus, one delay line per
 # width and depth) is synthesised once and the totals come from `stat -top`, which multiplies by the
@@ -11,7 +12,13 @@ set -euo pipefail
 cd "$(dirname "$0")"
 RTL=../rtl
 mkdir -p out
+parse_only=0
+if [[ ${1:-} == --parse-only ]]; then
+  parse_only=1
+  shift
+fi
 units=("$@")
+failed=0
 [[ ${#units[@]} -gt 0 ]] || units=(mod_addsub mont_mul ntt_bfly g1_madd poseidon_t3 msm_bucket ntt_core zk_top zk_top_msm_ntt zk_top_poseidon)
 common="$RTL/zk_pkg.sv $RTL/delay.sv $RTL/mont_mul.sv $RTL/mod_addsub.sv"
 top_files="$common $RTL/g1_madd.sv $RTL/msm_bucket.sv $RTL/ntt_bfly.sv $RTL/ram_tdp.sv $RTL/ntt_core.sv $RTL/poseidon_t3.sv $RTL/axi_rd.sv $RTL/axi_wr.sv $RTL/zk_top.sv"
@@ -31,9 +38,18 @@ for unit in "${units[@]}"; do
     zk_top_poseidon) files="$top_files"; top=zk_top; params="chparam -set HAS_MSM 0 -set HAS_NTT 0 zk_top;" ;;
     *) echo "unknown unit $unit" >&2; exit 1 ;;
   esac
+  if [[ $parse_only == 1 ]]; then
+    if yosys -q -l "out/$unit.parse.log" -p "read_verilog -sv -I$RTL $files; $params hierarchy -check -top $top" >/dev/null 2>&1; then
+      echo "$unit elaborates"
+    else
+      echo "$unit: yosys could not elaborate it, see fpga/synth/out/$unit.parse.log"
+      failed=1
+    fi
+    continue
+  fi
   start=$(date +%s)
   yosys -q -l "out/$unit.log" -p "read_verilog -sv -I$RTL $files; $params synth_xilinx -family xcup -uram -top $top; tee -o out/$unit.stat stat -top $top" \
-    >/dev/null 2>&1 || { echo "$unit: yosys failed, see fpga/synth/out/$unit.log"; continue; }
+    >/dev/null 2>&1 || { echo "$unit: yosys failed, see fpga/synth/out/$unit.log"; failed=1; continue; }
   secs=$(( $(date +%s) - start ))
   # Cell counts from the stat report (awk alone, so a missing cell kind counts 0): the
   # "design hierarchy" totals when the unit has submodules, else the unit's own section.
@@ -51,3 +67,4 @@ for unit in "${units[@]}"; do
   printf '%-12s LUT %8s  FF %8s  DSP48E2 %5s  BRAM36 %6s  URAM %4s  LUTRAM %6s  SRL %6s  (%ss)\n' \
     "$unit" "$lut" "$ff" "$dsp" "$bram" "$uram" "$lutram" "$srl" "$secs"
 done
+exit $failed
