@@ -23,6 +23,17 @@ fn fixture(circuit: &str, file: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/groth16").join(circuit).join(file)
 }
 
+/// The multiplier's witness with one private value changed, written under `dir`: same length,
+/// constant 1 intact, well-formed but not satisfying the circuit.
+fn unsatisfying_witness(dir: &Path) -> PathBuf {
+    let mut witness = zkaccel::groth16::format::read_wtns(&fixture("multiplier", "witness.wtns")).unwrap();
+    let last = witness.len() - 1;
+    witness[last] += ark_bn254::Fr::from(1u64);
+    let path = dir.join("bad.wtns");
+    zkaccel::groth16::format::write_wtns(&witness, std::fs::File::create(&path).unwrap()).unwrap();
+    path
+}
+
 /// A daemon on a fresh SQLite queue in a temporary directory.
 struct TestDaemon {
     daemon: Option<RunningDaemon>,
@@ -409,12 +420,7 @@ async fn a_witness_that_does_not_satisfy_the_circuit_fails_once_without_retries(
     let d = TestDaemon::start(|_| {}).await;
     let client = d.client("alice").await;
     let circuit = client.upload_circuit(&fixture("multiplier", "circuit.zkey"), None).await.unwrap();
-    // Same length, constant 1 intact, one private value changed: well-formed but unsatisfying.
-    let mut witness = zkaccel::groth16::format::read_wtns(&fixture("multiplier", "witness.wtns")).unwrap();
-    let last = witness.len() - 1;
-    witness[last] += ark_bn254::Fr::from(1u64);
-    let path = d.dir.path().join("bad.wtns");
-    zkaccel::groth16::format::write_wtns(&witness, std::fs::File::create(&path).unwrap()).unwrap();
+    let path = unsatisfying_witness(d.dir.path());
     let job = client.submit_groth16(&circuit.id, &path, &SubmitOptions::default()).await.unwrap();
     let failed = wait_done(&client, &job.id).await;
     assert_eq!((failed.state, failed.attempts), (JobState::Failed, 1), "{failed:?}");
@@ -438,11 +444,7 @@ async fn a_failed_jobs_witness_is_deleted_after_the_retention_and_the_job_cannot
     .await;
     let client = d.client("alice").await;
     let circuit = client.upload_circuit(&fixture("multiplier", "circuit.zkey"), None).await.unwrap();
-    let mut witness = zkaccel::groth16::format::read_wtns(&fixture("multiplier", "witness.wtns")).unwrap();
-    let last = witness.len() - 1;
-    witness[last] += ark_bn254::Fr::from(1u64);
-    let path = d.dir.path().join("bad.wtns");
-    zkaccel::groth16::format::write_wtns(&witness, std::fs::File::create(&path).unwrap()).unwrap();
+    let path = unsatisfying_witness(d.dir.path());
     let job = client.submit_groth16(&circuit.id, &path, &SubmitOptions::default()).await.unwrap();
     assert_eq!(wait_done(&client, &job.id).await.state, JobState::Failed);
 
@@ -470,11 +472,7 @@ async fn failed_witnesses_are_kept_within_the_retention_and_retries_still_work()
     let d = TestDaemon::start(|_| {}).await; // the default: a week
     let client = d.client("alice").await;
     let circuit = client.upload_circuit(&fixture("multiplier", "circuit.zkey"), None).await.unwrap();
-    let mut witness = zkaccel::groth16::format::read_wtns(&fixture("multiplier", "witness.wtns")).unwrap();
-    let last = witness.len() - 1;
-    witness[last] += ark_bn254::Fr::from(1u64);
-    let path = d.dir.path().join("bad.wtns");
-    zkaccel::groth16::format::write_wtns(&witness, std::fs::File::create(&path).unwrap()).unwrap();
+    let path = unsatisfying_witness(d.dir.path());
     let job = client.submit_groth16(&circuit.id, &path, &SubmitOptions::default()).await.unwrap();
     assert_eq!(wait_done(&client, &job.id).await.state, JobState::Failed);
     let state = d.daemon().state();
