@@ -17,7 +17,7 @@ pub async fn discard_expired_witnesses(state: &AppState, now_us: i64) -> Result<
     if retention == 0 {
         return Ok(0);
     }
-    let cutoff = now_us.saturating_sub(i64::try_from(retention).unwrap_or(i64::MAX / 2_000_000) * 1_000_000);
+    let cutoff = retention_cutoff(now_us, retention);
     let mut discarded = 0;
     for (id, old) in state.db().failed_jobs_holding_witnesses(cutoff, SWEEP_LIMIT).await? {
         let Ok(mut spec) = serde_json::from_str::<Groth16Spec>(&old) else {
@@ -69,6 +69,13 @@ pub async fn evict_unregistered_zkeys(state: &AppState) -> Result<u64, DbError> 
     Ok(evicted)
 }
 
+/// The finish time (µs) before which a failed job's witness has outlived `retention_s`
+/// seconds. Saturates: a huge retention keeps everything rather than wrapping to the future.
+fn retention_cutoff(now_us: i64, retention_s: u64) -> i64 {
+    let retention_us = i64::try_from(retention_s).unwrap_or(i64::MAX).saturating_mul(1_000_000);
+    now_us.saturating_sub(retention_us)
+}
+
 /// Whether `name` is a circuit id: the zkey's SHA-256 in lower-case hex.
 fn is_circuit_id(name: &str) -> bool {
     name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -76,6 +83,16 @@ fn is_circuit_id(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_cutoff_saturates_instead_of_wrapping() {
+        let now = 1_800_000_000_000_000;
+        assert_eq!(super::retention_cutoff(now, 60), now - 60_000_000);
+        // Retentions whose microseconds overflow keep every witness (a cutoff far in the past).
+        for huge in [10_000_000_000_000u64, u64::MAX] {
+            assert!(super::retention_cutoff(now, huge) < 0, "{huge}");
+        }
+    }
+
     #[test]
     fn only_sha256_names_are_circuit_ids() {
         assert!(super::is_circuit_id(&"ab".repeat(32)));
