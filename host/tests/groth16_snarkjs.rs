@@ -553,6 +553,56 @@ fn names_constraint(message: &str, n: usize) -> bool {
     })
 }
 
+/// `zkaccel setup-insecure` on the circuit's .r1cs gives a key snarkjs can prove with and a
+/// verification key snarkjs verifies with: snarkjs's proof with zkaccel's key and zkaccel's
+/// proof are both accepted by `snarkjs groth16 verify` and by zkaccel; the same seed gives the
+/// same files, another seed another key; a proof under one key fails under the other.
+fn setup_insecure_keys_work_in_snarkjs(test: &str, circuit: &str) {
+    let Some((fixture, Some(snarkjs))) = prepare(test, circuit, true) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let key = |name: &str, seed: &str| -> Fixture {
+        let dir = tmp.path().join(name);
+        fs::create_dir(&dir).unwrap();
+        let out = zkaccel([
+            "setup-insecure".as_ref(),
+            fixture.r1cs().as_os_str(),
+            dir.join("circuit.zkey").as_os_str(),
+            dir.join("verification_key.json").as_os_str(),
+            "--seed".as_ref(),
+            seed.as_ref(),
+        ]);
+        assert!(out.status.success(), "setup-insecure failed:\n{}", text(&out.stderr));
+        assert!(text(&out.stderr).contains("forge proofs"), "setup-insecure does not warn:\n{}", text(&out.stderr));
+        Fixture { dir }
+    };
+    let (first, again, other) = (key("a", "7"), key("b", "7"), key("c", "8"));
+    for f in ["circuit.zkey", "verification_key.json"] {
+        assert_eq!(fs::read(first.file(f)).unwrap(), fs::read(again.file(f)).unwrap(), "{f}: same seed, other file");
+        assert_ne!(fs::read(first.file(f)).unwrap(), fs::read(other.file(f)).unwrap(), "{f}: other seed, same file");
+    }
+
+    let (proof, public) = (tmp.path().join("snarkjs_proof.json"), tmp.path().join("snarkjs_public.json"));
+    let out = snarkjs.run(&[
+        "groth16".as_ref(),
+        "prove".as_ref(),
+        first.zkey().as_os_str(),
+        fixture.wtns().as_os_str(),
+        proof.as_os_str(),
+        public.as_os_str(),
+    ]);
+    let said = text(&out.stdout) + &text(&out.stderr);
+    assert!(out.status.success() && !said.contains("[ERROR]"), "snarkjs cannot prove with the key:\n{said}");
+    assert!(snarkjs.verifies(&first.vkey(), &public, &proof), "snarkjs rejects its proof under zkaccel's keys");
+    assert!(zkaccel_verifies(&first.vkey(), &public, &proof), "zkaccel rejects snarkjs's proof under its key");
+
+    let (out, proof, public) = prove(&first, &fixture.wtns(), tmp.path(), &[]);
+    assert!(out.status.success(), "zkaccel prove failed with the key:\n{}", text(&out.stderr));
+    assert_eq!(read_json(&public), read_json(&fixture.file("snarkjs_public.json")), "public signals differ");
+    assert!(snarkjs.verifies(&first.vkey(), &public, &proof), "snarkjs rejects zkaccel's proof");
+    assert!(zkaccel_verifies(&first.vkey(), &public, &proof), "zkaccel rejects its own proof");
+    assert!(!snarkjs.verifies(&other.vkey(), &public, &proof), "a proof verifies under another seed's key");
+}
+
 macro_rules! circuit_tests {
     ($($circuit:ident),* $(,)?) => {$(
         mod $circuit {
@@ -577,6 +627,13 @@ macro_rules! circuit_tests {
             fn tampered_witness_gives_no_valid_proof() {
                 super::tampered_witness_gives_no_valid_proof(
                     &name("tampered_witness_gives_no_valid_proof"),
+                    stringify!($circuit),
+                );
+            }
+            #[test]
+            fn setup_insecure_keys_work_in_snarkjs() {
+                super::setup_insecure_keys_work_in_snarkjs(
+                    &name("setup_insecure_keys_work_in_snarkjs"),
                     stringify!($circuit),
                 );
             }

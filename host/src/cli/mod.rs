@@ -10,6 +10,7 @@ mod devices;
 mod loadgen;
 mod progress;
 mod prove;
+mod setup_insecure;
 mod verify;
 
 use std::io::IsTerminal;
@@ -42,6 +43,8 @@ pub enum Command {
     Prove(prove::ProveArgs),
     /// Verify a Groth16 proof with snarkjs's verification_key.json: exit 0 when valid, 1 when not.
     Verify(verify::VerifyArgs),
+    /// INSECURE Groth16 key for a circom .r1cs from a seed (anyone can forge proofs): for benchmarks and tests.
+    SetupInsecure(setup_insecure::SetupInsecureArgs),
     /// Measure each device's throughput for the scheduler and cache it (`bench --scheduler` uses it).
     Calibrate(calibrate::CalibrateArgs),
     /// Run the proving daemon: HTTP API, durable job queue (SQLite or PostgreSQL), workers.
@@ -65,6 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => bench::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Prove(args) => prove::run(&args, cli.verbose).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => verify::run(&args),
+        Command::SetupInsecure(args) => setup_insecure::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Calibrate(args) => calibrate::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Daemon(args) => daemon::run(&args),
         Command::Submit(args) => client::run_submit(&args),

@@ -1,5 +1,5 @@
 //! Readers for the circom/snarkjs files a Groth16 proof needs: the proving key (`.zkey`), the
-//! witness (`.wtns`) and the constraint system (`.r1cs`), plus a `.wtns` writer.
+//! witness (`.wtns`) and the constraint system (`.r1cs`), plus `.wtns` and `.zkey` writers.
 //!
 //! ```text
 //! container   magic, version, section table (seeks; sizes checked against the file length)
@@ -35,8 +35,10 @@ pub mod testing;
 pub mod validation_cache;
 pub mod wtns;
 pub mod zkey;
+pub mod zkey_writer;
 
 pub use error::{FileKind, FormatError, Section};
 pub use r1cs::{read_r1cs, read_r1cs_from, Constraint, R1cs, UnsatisfiedWitness};
 pub use wtns::{check_witness_length, read_wtns, read_wtns_from, write_wtns};
 pub use zkey::{read_zkey, read_zkey_from, ZkeyOptions};
+pub use zkey_writer::{write_zkey, write_zkey_file};

@@ -8,9 +8,10 @@ use ark_ff::Field;
 use ark_std::rand::Rng;
 use ark_std::UniformRand;
 
-use super::field_bytes::{bn254_q_bytes, bn254_r_bytes, fr_to_r2_scaled, fr_to_standard};
+use super::field_bytes::{bn254_q_bytes, bn254_r_bytes, fr_to_standard};
 use super::points::{encode_g1, encode_g2};
 use super::r1cs::{LinearCombination, R1cs};
+use super::zkey_writer::{coefficient_record, header_section};
 use crate::groth16::key::{Coefficient, Matrix, ProvingKey};
 
 /// A container file from its parts: magic, version, then `(id, body)` sections in the given order.
@@ -29,21 +30,7 @@ pub fn assemble(magic: &[u8; 4], version: u32, sections: &[(u32, Vec<u8>)]) -> V
 
 /// Section 2 of a zkey for `key`, with the given primes (BN254's for a valid file).
 pub fn zkey_header(key: &ProvingKey, q: &[u8], r: &[u8]) -> Vec<u8> {
-    let mut h = Vec::new();
-    h.extend_from_slice(&(q.len() as u32).to_le_bytes());
-    h.extend_from_slice(q);
-    h.extend_from_slice(&(r.len() as u32).to_le_bytes());
-    h.extend_from_slice(r);
-    for n in [key.n_vars, key.n_public, key.domain_size] {
-        h.extend_from_slice(&(n as u32).to_le_bytes());
-    }
-    h.extend_from_slice(&encode_g1(&key.alpha1));
-    h.extend_from_slice(&encode_g1(&key.beta1));
-    h.extend_from_slice(&encode_g2(&key.beta2));
-    h.extend_from_slice(&encode_g2(&key.gamma2));
-    h.extend_from_slice(&encode_g1(&key.delta1));
-    h.extend_from_slice(&encode_g2(&key.delta2));
-    h
+    header_section(key, q, r)
 }
 
 fn g1s(points: &[G1Affine]) -> Vec<u8> {
@@ -53,16 +40,7 @@ fn g1s(points: &[G1Affine]) -> Vec<u8> {
 /// Section 4 of a zkey: count, then (matrix, constraint, signal, c·R² mod r) records.
 pub fn zkey_coefficients(coefficients: &[Coefficient]) -> Vec<u8> {
     let mut s = (coefficients.len() as u32).to_le_bytes().to_vec();
-    for c in coefficients {
-        let m: u32 = match c.matrix {
-            Matrix::A => 0,
-            Matrix::B => 1,
-        };
-        s.extend_from_slice(&m.to_le_bytes());
-        s.extend_from_slice(&c.constraint.to_le_bytes());
-        s.extend_from_slice(&c.signal.to_le_bytes());
-        s.extend_from_slice(&fr_to_r2_scaled(&c.value));
-    }
+    coefficients.iter().for_each(|c| s.extend_from_slice(&coefficient_record(c)));
     s
 }
 
