@@ -53,7 +53,7 @@ impl FromStr for BaselineKind {
 /// The baseline's name for `op`, as shown in reports.
 pub fn name(op: BenchOp) -> &'static str {
     match op {
-        BenchOp::Msm | BenchOp::MsmKey | BenchOp::MsmG2 => "arkworks 0.6 VariableBaseMSM::msm",
+        BenchOp::Msm | BenchOp::MsmKey | BenchOp::MsmWitness | BenchOp::MsmG2 => "arkworks 0.6 VariableBaseMSM::msm",
         BenchOp::Ntt => "ark-poly 0.6 Radix2EvaluationDomain::fft_in_place",
         BenchOp::Poseidon => "light-poseidon 0.5 new_circom",
         BenchOp::Merkle => "light-poseidon 0.5 new_circom, level by level",

@@ -41,6 +41,10 @@ pub struct BenchConfig {
     /// Where the Groth16 fixture folders are (default: see [`groth16::fixtures_dir`](super::groth16::fixtures_dir)).
     #[serde(default)]
     pub groth16_fixtures: Option<std::path::PathBuf>,
+    /// Circuits (fixture folder names) for `groth16` and `msm-witness`; empty: the suite's, or
+    /// the bundled ones. Left out of records when empty, so older records read back unchanged.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub circuits: Vec<String>,
 }
 
 impl Default for BenchConfig {
@@ -56,6 +60,7 @@ impl Default for BenchConfig {
             resident_bases: false,
             suite: None,
             groth16_fixtures: None,
+            circuits: Vec::new(),
         }
     }
 }
@@ -92,18 +97,20 @@ impl BenchConfig {
         }
         self.ops
             .iter()
-            .filter(|&&op| op != BenchOp::Groth16)
+            .filter(|&&op| !op.from_circuits())
             .flat_map(|&op| self.sizes(op).into_iter().map(move |log_n| (op, log_n)))
             .collect()
     }
 
-    /// The Groth16 circuits (fixture names) to prove: the suite's, or the bundled ones when
-    /// `ops` has `groth16`.
+    /// The circuits (fixture names) that `groth16` proves and `msm-witness` reads: the named
+    /// ones, else the suite's, else the bundled ones when `ops` has either operation.
     pub fn circuits(&self) -> Vec<String> {
+        let wanted = self.suite.is_some() || self.ops.iter().any(|op| op.from_circuits());
         match self.suite {
+            _ if !wanted => Vec::new(),
+            _ if !self.circuits.is_empty() => self.circuits.clone(),
             Some(suite) => suite.circuits().into_iter().map(String::from).collect(),
-            None if self.ops.contains(&BenchOp::Groth16) => BUNDLED_CIRCUITS.map(String::from).to_vec(),
-            None => Vec::new(),
+            None => BUNDLED_CIRCUITS.map(String::from).to_vec(),
         }
     }
 

@@ -9,7 +9,8 @@
 //! - [`report`] and [`table`]: the results as JSON and as a table; [`machine`] says where they
 //!   were measured, with [`nvml`] for NVIDIA GPUs (clocks, temperatures).
 //! - [`suite`]: the named suites (quick, standard, full); [`groth16`]: proofs of the bundled
-//!   circuits; [`stats`]: median, quartiles and outliers.
+//!   circuits; [`witness_msm`]: a real key's A query with its witness against random scalars;
+//!   [`stats`]: median, quartiles and outliers.
 //! - [`csv`], [`compare`] and [`plot`]: records as CSV, ratio tables across records, SVG/PNG plots.
 //!
 //! ```
@@ -40,6 +41,7 @@ pub mod stats;
 pub mod suite;
 pub mod table;
 pub mod verify;
+pub mod witness_msm;
 pub mod workload;
 
 pub use baseline::BaselineKind;

@@ -16,6 +16,9 @@ pub enum BenchOp {
     /// small, some full-size) over bases that include identity points; see
     /// [`workload::key_like_msm`](super::workload::key_like_msm).
     MsmKey,
+    /// MSM over G1 with a real Groth16 key's A query and its circuit's witness, beside the same
+    /// bases with uniformly random scalars (size: log2 of the query, rounded up).
+    MsmWitness,
     /// MSM over G2.
     MsmG2,
     /// Forward NTT on the plain domain.
@@ -59,9 +62,10 @@ impl Unit {
 
 impl BenchOp {
     /// Every operation, in table order.
-    pub const ALL: [BenchOp; 7] = [
+    pub const ALL: [BenchOp; 8] = [
         BenchOp::Msm,
         BenchOp::MsmKey,
+        BenchOp::MsmWitness,
         BenchOp::MsmG2,
         BenchOp::Ntt,
         BenchOp::Poseidon,
@@ -76,6 +80,7 @@ impl BenchOp {
         match self {
             BenchOp::Msm => "msm",
             BenchOp::MsmKey => "msm-key",
+            BenchOp::MsmWitness => "msm-witness",
             BenchOp::MsmG2 => "msm-g2",
             BenchOp::Ntt => "ntt",
             BenchOp::Poseidon => "poseidon",
@@ -84,10 +89,15 @@ impl BenchOp {
         }
     }
 
+    /// Whether the inputs come from circuit files (`groth16`, `msm-witness`), not from `--log-n`.
+    pub fn from_circuits(self) -> bool {
+        matches!(self, BenchOp::Groth16 | BenchOp::MsmWitness)
+    }
+
     /// The backend operation this runs (for capability checks).
     pub fn backend_op(self) -> Op {
         match self {
-            BenchOp::Msm | BenchOp::MsmKey | BenchOp::Groth16 => Op::MsmG1,
+            BenchOp::Msm | BenchOp::MsmKey | BenchOp::MsmWitness | BenchOp::Groth16 => Op::MsmG1,
             BenchOp::MsmG2 => Op::MsmG2,
             BenchOp::Ntt => Op::Ntt,
             BenchOp::Poseidon => Op::Poseidon,
@@ -98,7 +108,7 @@ impl BenchOp {
     /// The throughput unit; the size 2^log_n counts the same thing.
     pub fn unit(self) -> Unit {
         match self {
-            BenchOp::Msm | BenchOp::MsmKey | BenchOp::MsmG2 => Unit::Points,
+            BenchOp::Msm | BenchOp::MsmKey | BenchOp::MsmWitness | BenchOp::MsmG2 => Unit::Points,
             BenchOp::Ntt => Unit::Elements,
             BenchOp::Poseidon => Unit::Hashes,
             BenchOp::Merkle => Unit::Leaves,
@@ -106,7 +116,8 @@ impl BenchOp {
         }
     }
 
-    /// How many units one run at 2^`log_n` processes: 2^`log_n`, except one proof per Groth16 run.
+    /// How many units one run at 2^`log_n` processes: 2^`log_n`, except one proof per Groth16 run
+    /// (an `msm-witness` result counts its query's actual length instead).
     pub fn items(self, log_n: u32) -> u64 {
         match self {
             BenchOp::Groth16 => 1,
@@ -118,8 +129,8 @@ impl BenchOp {
     pub fn default_log_ns(self) -> &'static [u32] {
         match self {
             BenchOp::Msm | BenchOp::MsmKey | BenchOp::Ntt => &[16, 18, 20],
-            // Groth16 sizes come from the circuits, not from --log-n.
-            BenchOp::Groth16 => &[],
+            // Groth16 and msm-witness sizes come from the circuits, not from --log-n.
+            BenchOp::Groth16 | BenchOp::MsmWitness => &[],
             BenchOp::MsmG2 => &[12, 14, 16],
             BenchOp::Poseidon | BenchOp::Merkle => &[12, 14, 16],
         }
@@ -130,7 +141,7 @@ impl BenchOp {
         match self {
             BenchOp::Msm | BenchOp::MsmKey => &[12, 14],
             BenchOp::MsmG2 => &[10, 12],
-            BenchOp::Groth16 => &[],
+            BenchOp::Groth16 | BenchOp::MsmWitness => &[],
             BenchOp::Ntt => &[14, 16],
             BenchOp::Poseidon => &[14],
             BenchOp::Merkle => &[12, 14],
@@ -169,13 +180,17 @@ mod tests {
             assert_eq!(op.name().parse::<BenchOp>().unwrap(), op);
         }
         assert_eq!("MSM-G1".parse::<BenchOp>().unwrap(), BenchOp::Msm);
-        assert!("fft".parse::<BenchOp>().unwrap_err().contains("msm, msm-key, msm-g2, ntt, poseidon, merkle, groth16"));
+        assert!("fft"
+            .parse::<BenchOp>()
+            .unwrap_err()
+            .contains("msm, msm-key, msm-witness, msm-g2, ntt, poseidon, merkle, groth16"));
         assert_eq!(BenchOp::Msm.unit().per_second(), "points/s");
         assert_eq!(BenchOp::MsmG2.unit().per_second(), "points/s");
         assert_eq!(BenchOp::Ntt.unit().per_second(), "elements/s");
         assert_eq!(BenchOp::Poseidon.unit().per_second(), "hashes/s");
         assert_eq!(BenchOp::Merkle.unit().per_second(), "leaves/s");
         assert_eq!(BenchOp::MsmKey.unit().per_second(), "points/s");
+        assert_eq!(BenchOp::MsmWitness.unit().per_second(), "points/s");
         assert_eq!(BenchOp::Groth16.unit().per_second(), "proofs/s");
         assert_eq!((BenchOp::Groth16.items(12), BenchOp::Ntt.items(12)), (1, 4096));
         assert_eq!(serde_json::to_string(&BenchOp::MsmG2).unwrap(), "\"msm-g2\"");

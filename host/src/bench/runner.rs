@@ -99,9 +99,10 @@ fn run_cases(
     Ok(outcome)
 }
 
-/// Like [`run`], then proves the Groth16 circuits of `config` (see [`BenchConfig::circuits`])
-/// on each backend. A circuit whose files are missing is skipped with the reason; a proof
-/// that fails or does not verify stops the run.
+/// Like [`run`], then for each circuit of `config` (see [`BenchConfig::circuits`]) runs the
+/// `msm-witness` cases (when asked for) and proves it on each backend (when `groth16` is
+/// asked for). A circuit whose files are missing is skipped with the reason; a proof that fails
+/// or does not verify stops the run.
 pub fn run_all(
     config: &BenchConfig,
     backends: &[Arc<dyn Backend>],
@@ -115,37 +116,55 @@ pub fn run_all(
     let cases = config.cases();
     let circuits = config.circuits();
     let with_baseline = config.baseline == BaselineKind::Arkworks;
-    observer
-        .begin((cases.len() * (backends.len() + usize::from(with_baseline)) + circuits.len() * backends.len()) as u64);
+    let (prove, witness_msm) = (config.ops.contains(&BenchOp::Groth16), config.ops.contains(&BenchOp::MsmWitness));
+    let per_circuit = usize::from(prove) * backends.len()
+        + usize::from(witness_msm) * super::witness_msm::steps(config, backends.len());
+    observer.begin((cases.len() * (backends.len() + usize::from(with_baseline)) + circuits.len() * per_circuit) as u64);
     let outcome = run_cases(config, &cases, &refs, observer).and_then(|mut outcome| {
         for name in &circuits {
-            let loaded = groth16::find(config, name).and_then(|dir| Circuit::load(name, &dir));
-            for backend in backends {
-                let id = backend.info().id.clone();
-                observer.step(&format!("groth16 {name} on {id}"));
-                let why = match &loaded {
-                    Err(why) => Some(why.clone()),
-                    Ok(c) => unsupported(backend.info(), BenchOp::Groth16, c.log_n),
-                };
-                match (why, &loaded) {
-                    (None, Ok(circuit)) => {
-                        outcome.results.push(groth16::run_circuit(config, circuit, backend.clone())?)
-                    }
-                    (why, _) => {
-                        let log_n = loaded.as_ref().map_or(0, |c| c.log_n);
-                        let reason = format!("{name}: {}", why.unwrap_or_default());
-                        let skipped = Skipped { op: BenchOp::Groth16, log_n, backend: id, reason };
-                        observer.skipped(&skipped);
-                        outcome.skipped.push(skipped);
-                    }
-                }
-                observer.advance();
+            if witness_msm {
+                let dir = groth16::find(config, name);
+                super::witness_msm::run_circuit(config, name, dir, &refs, observer, &mut outcome)?;
+            }
+            if prove {
+                prove_circuit(config, name, backends, observer, &mut outcome)?;
             }
         }
         Ok(outcome)
     });
     observer.finish();
     outcome
+}
+
+/// Proves circuit `name` on each backend, or skips it with the reason.
+fn prove_circuit(
+    config: &BenchConfig,
+    name: &str,
+    backends: &[Arc<dyn Backend>],
+    observer: &dyn Observer,
+    outcome: &mut Outcome,
+) -> Result<(), BenchError> {
+    let loaded = groth16::find(config, name).and_then(|dir| Circuit::load(name, &dir));
+    for backend in backends {
+        let id = backend.info().id.clone();
+        observer.step(&format!("groth16 {name} on {id}"));
+        let why = match &loaded {
+            Err(why) => Some(why.clone()),
+            Ok(c) => unsupported(backend.info(), BenchOp::Groth16, c.log_n),
+        };
+        match (why, &loaded) {
+            (None, Ok(circuit)) => outcome.results.push(groth16::run_circuit(config, circuit, backend.clone())?),
+            (why, _) => {
+                let log_n = loaded.as_ref().map_or(0, |c| c.log_n);
+                let reason = format!("{name}: {}", why.unwrap_or_default());
+                let skipped = Skipped { op: BenchOp::Groth16, log_n, backend: id, reason };
+                observer.skipped(&skipped);
+                outcome.skipped.push(skipped);
+            }
+        }
+        observer.advance();
+    }
+    Ok(())
 }
 
 /// Why `info`'s device cannot run `op` at 2^`log_n`, if it cannot.

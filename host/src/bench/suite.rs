@@ -56,7 +56,7 @@ impl Suite {
             (Suite::Full, Msm | MsmKey | Ntt) => &[16, 18, 20, 22],
             (Suite::Full, Poseidon | Merkle) => &[12, 14, 16, 18],
             (Suite::Full, MsmG2) => &[12, 14, 16],
-            (_, Groth16) => &[],
+            (_, Groth16 | MsmWitness) => &[],
         }
     }
 
@@ -75,9 +75,11 @@ impl Suite {
         circuits
     }
 
-    /// The operations in this suite, in run order (Groth16 last).
+    /// The operations in this suite, in run order (Groth16 last); `full` also runs `msm-witness`
+    /// on its circuits.
     pub fn ops(self) -> Vec<BenchOp> {
-        BenchOp::ALL.into_iter().filter(|&op| op == BenchOp::Groth16 || !self.log_ns(op).is_empty()).collect()
+        let on_circuits = |op: BenchOp| op == BenchOp::Groth16 || (op == BenchOp::MsmWitness && self == Suite::Full);
+        BenchOp::ALL.into_iter().filter(|&op| on_circuits(op) || !self.log_ns(op).is_empty()).collect()
     }
 
     /// Untimed warm-up runs per case.
@@ -138,6 +140,7 @@ mod tests {
         assert!(Suite::Full.cases().len() > Suite::Standard.cases().len());
         assert_eq!(Suite::Quick.circuits(), BUNDLED_CIRCUITS.to_vec());
         assert!(!Suite::Quick.ops().contains(&BenchOp::MsmG2) && Suite::Full.ops().len() == BenchOp::ALL.len());
+        assert!(!Suite::Standard.ops().contains(&BenchOp::MsmWitness));
         assert_eq!(Suite::Full.circuits().last(), Some(&LARGE_CIRCUIT));
     }
 }

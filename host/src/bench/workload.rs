@@ -215,7 +215,9 @@ impl Workload {
             BenchOp::Ntt => Workload::Ntt { coeffs: ntt_input(n, seed) },
             BenchOp::Poseidon => Workload::Poseidon { inputs: poseidon_messages(n, POSEIDON_ARITY, seed) },
             BenchOp::Merkle => Workload::Merkle { leaves: merkle_leaves(n, seed) },
-            BenchOp::Groth16 => panic!("Groth16 inputs are circuit files: see bench::groth16"),
+            BenchOp::Groth16 | BenchOp::MsmWitness => {
+                panic!("{op} inputs are circuit files: see bench::groth16 and bench::witness_msm")
+            }
         }
     }
 

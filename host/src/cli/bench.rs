@@ -27,8 +27,9 @@ pub struct BenchArgs {
     #[arg(long, conflicts_with_all = ["ops", "log_n", "quick"])]
     pub suite: Option<Suite>,
 
-    /// Operations, comma-separated: msm, msm-key (proving-key-like inputs), msm-g2, ntt,
-    /// poseidon, merkle, groth16 (the bundled circuits).
+    /// Operations, comma-separated: msm, msm-key (proving-key-like inputs), msm-witness (a
+    /// circuit's A query with its witness, and with random scalars), msm-g2, ntt, poseidon,
+    /// merkle, groth16 (the circuits' proofs).
     #[arg(long = "op", value_delimiter = ',', default_value = "msm,ntt,poseidon", env = "ZKACCEL_BENCH_OPS")]
     pub ops: Vec<BenchOp>,
 
@@ -82,6 +83,11 @@ pub struct BenchArgs {
     /// searched before $ZKACCEL_GROTH16_FIXTURES and the source tree's fixtures.
     #[arg(long, value_name = "DIR")]
     pub groth16_fixtures: Option<PathBuf>,
+
+    /// Circuits for groth16 and msm-witness, comma-separated fixture folder names (default: the
+    /// suite's, or the bundled ones), e.g. `sha256_2p20` from scripts/gpu-run.sh.
+    #[arg(long = "circuit", value_delimiter = ',', value_name = "NAME")]
+    pub circuits: Vec<String>,
 }
 
 /// `zkaccel bench compare|plot|csv`: work on records written by `--json`.
@@ -188,6 +194,7 @@ impl BenchArgs {
             resident_bases: self.resident_bases,
             suite: self.suite,
             groth16_fixtures: self.groth16_fixtures.clone(),
+            circuits: self.circuits.clone(),
         }
     }
 }
