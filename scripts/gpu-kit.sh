@@ -4,6 +4,7 @@
 #
 #   target/gpu-kit/kit.tar.xz   holding
 #     bin/zkaccel                     the release binary, stripped
+#     bin/kernel_resources            ptxas's registers / spills / occupancy per CUDA kernel
 #     tests/<crate>-<target>          the CUDA and WebGPU crates' test executables, stripped
 #     nvrtc/libnvrtc*.so.12*          NVRTC 12.4 from PyPI (used when the machine has no libnvrtc.so.12)
 #     gl/*.deb                        the Vulkan loader and GL dispatch (Debian amd64), for WebGPU
@@ -42,9 +43,10 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,tests,nvrtc,gl,circuit} "$out"
 
-step "building the release binary"
+step "building the release binary and the kernel resource report"
 cargo build --release -p zkaccel >&2
-cp target/release/zkaccel "$stage/bin/zkaccel"
+cargo build --release -p zkaccel-cuda --example kernel_resources >&2
+cp target/release/zkaccel target/release/examples/kernel_resources "$stage/bin/"
 
 step "building the CUDA and WebGPU test executables"
 cargo test --release -p zkaccel-cuda -p zkaccel-webgpu --no-run --message-format=json 2>/dev/null \
@@ -63,7 +65,7 @@ for line in sys.stdin:
   cp "$exe" "$stage/tests/$crate-$target"
 done
 [[ -n $(ls "$stage/tests") ]] || die "no test executable was built"
-strip "$stage/bin/zkaccel" "$stage"/tests/*
+strip "$stage"/bin/* "$stage"/tests/*
 
 step "NVRTC 12.4"
 nvrtc=$(find .tools/nvrtc -name 'libnvrtc.so.12' -printf '%h\n' 2>/dev/null | head -n 1 || true)
@@ -86,17 +88,8 @@ if [[ $gl == 1 ]]; then
 fi
 
 step "the 2^20-constraint circuit (circom2 --O2, snarkjs wtns calculate)"
-scripts/groth16-fixtures.sh --only multiplier >/dev/null
-circom=$root/scripts/node/node_modules/.bin/circom2
-snarkjs=$root/scripts/node/node_modules/snarkjs/build/cli.cjs
-build=target/gpu-kit-circuit
-if [[ ! -f $build/sha256_2p20.r1cs || host/tests/circuits/sha256_2p20.circom -nt $build/sha256_2p20.r1cs ]]; then
-  rm -rf "$build" && mkdir -p "$build"
-  "$circom" --O2 --r1cs --wasm -l scripts/node/node_modules -l host/tests/circuits -o "$build" \
-    host/tests/circuits/sha256_2p20.circom >&2
-  node "$snarkjs" wtns calculate "$build/sha256_2p20_js/sha256_2p20.wasm" \
-    host/tests/circuits/sha256_2p20.input.json "$build/witness.wtns" >&2
-fi
+scripts/lib/gpu-circuit.sh || die "the circuit could not be built"
+build=target/gpu-circuit
 xz -T0 -6 -c "$build/sha256_2p20.r1cs" >"$stage/circuit/sha256_2p20.r1cs.xz"
 gzip -9 -c "$build/witness.wtns" >"$stage/circuit/witness.wtns.gz"
 cp host/tests/circuits/sha256_2p20.input.json "$stage/circuit/"

@@ -10,6 +10,9 @@
 #              without it the script builds with cargo and makes the circuit with node
 #   --out      where the logs, JSON records and proofs go (default target/gpu-run)
 #   --parts    comma-separated subset of: info,tests,bench,e2e,witness,profile (default: all)
+#
+# ZKACCEL_CUDA_KERNELS=kernels/cuda compiles the CUDA kernels from that folder instead of the
+# built-in copies: a kernel change can be tried on a GPU machine without Rust (docs/CUDA.md).
 #   --max-log  largest MSM/NTT size as log2 (default 24)
 #   --quick    small sizes everywhere (a smoke test of the script itself, also without a GPU)
 #
@@ -26,6 +29,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 2; }
 step() { printf '\n==> %s\n' "$*" | tee -a "$out/run.log" >&2; }
 
 kit=""
+k=""
 out=target/gpu-run
 parts=info,tests,bench,e2e,witness,profile
 max_log=24
@@ -73,13 +77,17 @@ if [[ -n $kit ]]; then
   rm -rf "$k" && mkdir -p "$k"
   tar -C "$k" -xJf "$kit" || die "could not unpack $kit"
   zkaccel=$k/bin/zkaccel
+  kernel_resources=$k/bin/kernel_resources
   # The test executables look for their fixtures where they were built.
   source_root=$(sed -n 's/^SOURCE_ROOT=//p' "$k/MANIFEST")
   if [[ -n $source_root && ! -e $source_root ]]; then
     mkdir -p "$(dirname "$source_root")" && ln -s "$root" "$source_root" \
       || echo "warning: cannot link $source_root to $root; tests that read fixtures will fail" >&2
   fi
+  # NVRTC 12.4, the version CI compiles the kernels with, unless the machine has a 12.x of its
+  # own; the unversioned name wins over a CUDA 13 toolkit's libnvrtc.so (cudarc tries it first).
   if ! ldconfig -p 2>/dev/null | grep -q 'libnvrtc\.so\.12'; then
+    ln -sf libnvrtc.so.12 "$k/nvrtc/libnvrtc.so"
     export LD_LIBRARY_PATH=$k/nvrtc${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   fi
   if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' && compgen -G "$k/gl/*.deb" >/dev/null; then
@@ -95,7 +103,9 @@ else
   command -v cargo >/dev/null 2>&1 || die "cargo is not installed (or pass --kit from scripts/gpu-kit.sh)"
   step "building (cargo build --release)"
   cargo build --release -p zkaccel >&2 || die "the build failed"
+  cargo build --release -p zkaccel-cuda --example kernel_resources >&2 || die "the build failed"
   zkaccel=$root/target/release/zkaccel
+  kernel_resources=$root/target/release/examples/kernel_resources
   circuit_src=""
 fi
 export ZKACCEL_CACHE_DIR=${ZKACCEL_CACHE_DIR:-$out/cache}
@@ -117,9 +127,11 @@ fi
 backends=$(IFS=,; echo "${gpus[*]:+${gpus[*]},}cpu")
 
 if [[ $quick == 1 ]]; then
-  msm_sizes=12,14; ntt_sizes=12,14; poseidon_sizes=12; repeat=(--repeat 2)
+  msm_sizes=12,14; ntt_sizes=12,14; poseidon_sizes=12; poseidon_gpu_sizes=14; repeat=(--repeat 2)
 else
-  msm_sizes=$(seq -s, 16 2 "$max_log"); ntt_sizes=$msm_sizes; poseidon_sizes=16,18,20,22; repeat=()
+  # light-poseidon (the baseline) hashes about 120 k/s on one thread: 2^20 takes seconds, so
+  # the larger batches run on the GPUs alone, checked by sampled hashes.
+  msm_sizes=$(seq -s, 16 2 "$max_log"); ntt_sizes=$msm_sizes; poseidon_sizes=16,18,20; poseidon_gpu_sizes=22,24; repeat=()
 fi
 
 # --- info: the machine ----------------------------------------------------------------------------
@@ -127,7 +139,7 @@ if want info; then
   step "machine"
   {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    echo "zkaccel: $("$zkaccel" --version) $(cat "$k/MANIFEST" 2>/dev/null | tr '\n' ' ')"
+    echo "zkaccel: $("$zkaccel" --version) ${k:+$(tr "\n" " " <"$k/MANIFEST")}"
     echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //') ($(nproc) threads)"
     echo "memory: $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)"
     if command -v nvidia-smi >/dev/null 2>&1; then
@@ -137,6 +149,7 @@ if want info; then
       echo "nvidia-smi: not installed"
     fi
     command -v nvcc >/dev/null 2>&1 && nvcc --version | tail -n 2
+    echo "NVRTC: $(ldconfig -p 2>/dev/null | grep -o 'libnvrtc\.so\.12[^ ]*' | head -n 1 || true) ${k:+$(ls "$k/nvrtc" 2>/dev/null | tr '\n' ' ')}"
     echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}"
     echo
     cat "$out/devices.txt"
@@ -180,14 +193,11 @@ if want e2e || want witness; then
   if [[ -n $circuit_src ]]; then
     xz -dc "$circuit_src/sha256_2p20.r1cs.xz" >"$e2e/circuit.r1cs" && gzip -dc "$circuit_src/witness.wtns.gz" >"$e2e/witness.wtns" \
       || fail "e2e: unpacking the circuit"
-  elif [[ ! -s $e2e/witness.wtns ]]; then
-    (scripts/groth16-fixtures.sh --only multiplier >/dev/null \
-      && scripts/node/node_modules/.bin/circom2 --O2 --r1cs --wasm -l scripts/node/node_modules -l host/tests/circuits \
-        -o "$(realpath --relative-to=. "$e2e")" host/tests/circuits/sha256_2p20.circom >"$out/circom.log" 2>&1 \
-      && mv "$e2e/sha256_2p20.r1cs" "$e2e/circuit.r1cs" \
-      && node scripts/node/node_modules/snarkjs/build/cli.cjs wtns calculate "$e2e/sha256_2p20_js/sha256_2p20.wasm" \
-        host/tests/circuits/sha256_2p20.input.json "$e2e/witness.wtns" >>"$out/circom.log" 2>&1) \
-      || fail "e2e: compiling the circuit with circom2 (see circom.log)"
+  else
+    scripts/lib/gpu-circuit.sh \
+      && ln -sf "$root/target/gpu-circuit/sha256_2p20.r1cs" "$e2e/circuit.r1cs" \
+      && ln -sf "$root/target/gpu-circuit/witness.wtns" "$e2e/witness.wtns" \
+      || fail "e2e: compiling the circuit with circom2 (see target/gpu-circuit.log)"
   fi
   if [[ -s $e2e/circuit.r1cs ]]; then
     run_logged setup "$zkaccel" setup-insecure --seed 20 "$e2e/circuit.r1cs" "$e2e/circuit.zkey" "$e2e/verification_key.json" \
@@ -229,6 +239,11 @@ if want bench; then
   run_logged bench-poseidon "$zkaccel" bench --op poseidon --log-n "$poseidon_sizes" --backend "$backends" \
     "${repeat[@]}" --json "$out/bench-poseidon.json" || fail "bench: poseidon"
   if [[ ${#gpus[@]} -gt 0 ]]; then
+    run_logged bench-poseidon-gpu "$zkaccel" bench --op poseidon --log-n "$poseidon_gpu_sizes" \
+      --backend "$(IFS=,; echo "${gpus[*]}")" --baseline none "${repeat[@]}" --json "$out/bench-poseidon-gpu.json" \
+      || fail "bench: poseidon on the GPUs"
+  fi
+  if [[ ${#gpus[@]} -gt 0 ]]; then
     sched_size=20; [[ $quick == 1 ]] && sched_size=14
     run_logged bench-scheduler "$zkaccel" bench --op msm,ntt --log-n "$sched_size" \
       --backend "$backends" --scheduler --resident-bases "${repeat[@]}" --json "$out/bench-scheduler.json" \
@@ -238,6 +253,9 @@ fi
 
 # --- profile: Nsight Compute on one MSM and one NTT -----------------------------------------------------
 if want profile; then
+  step "profile: registers, spills and occupancy per kernel (ptxas, sm_90)"
+  run_logged kernel-resources "$kernel_resources" sm_90 || fail "profile: kernel resources (needs NVRTC)"
+  cat "$out/kernel-resources.log" >&2
   step "profile: Nsight Compute, MSM and NTT at 2^20 on cuda:0"
   ncu=$(command -v ncu || ls /usr/local/cuda/bin/ncu /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n 1)
   if ! has cuda; then
@@ -266,6 +284,11 @@ fi
     echo "## $(basename "$f" .log)"
     grep -E '^(op |-{20}|(msm|ntt|poseidon|groth16|msm-key|msm-witness) )' "$f"
   done
+  if [[ -f $out/kernel-resources.log ]]; then
+    echo
+    echo "## kernel resources (ptxas)"
+    cat "$out/kernel-resources.log"
+  fi
   for f in "$out"/prove-*.log; do
     [[ -f $f ]] || continue
     echo

@@ -28,15 +28,52 @@ pub fn program_file(program: Program) -> &'static str {
     }
 }
 
+/// Names a folder whose `prelude.cuh`, `field.cuh`, `curve.cuh` and `<program>.cu` replace the
+/// embedded sources when kernels are compiled for a real GPU (not in the host emulator, which
+/// is built with the crate). For trying a kernel change on a GPU machine without Rust: edit
+/// `kernels/cuda/`, run with `ZKACCEL_CUDA_KERNELS=kernels/cuda`. The kernel names and
+/// parameters must stay as the Rust side launches them.
+pub const KERNELS_ENV: &str = "ZKACCEL_CUDA_KERNELS";
+
 /// The whole source of `program` as one translation unit: prelude, field, curve and the
 /// program's `.cu`, with every `#include "..."` and `#pragma once` line dropped (NVRTC has
 /// no file system to include from).
 pub fn program_source(program: Program) -> String {
-    let parts = [("prelude.cuh", PRELUDE), ("field.cuh", FIELD), ("curve.cuh", CURVE)];
+    assemble(program, [PRELUDE, FIELD, CURVE, program_file(program)])
+}
+
+/// [`program_source`] from the folder [`KERNELS_ENV`] names, when it is set (with a warning
+/// in the log); else the embedded sources. `Err` says which file could not be read.
+pub fn runtime_program_source(program: Program) -> Result<String, String> {
+    let dir = std::env::var_os(KERNELS_ENV).filter(|d| !d.is_empty()).map(std::path::PathBuf::from);
+    program_source_from(program, dir.as_deref())
+}
+
+/// [`program_source`] with the files read from `dir`, or the embedded ones when `dir` is `None`.
+pub fn program_source_from(program: Program, dir: Option<&std::path::Path>) -> Result<String, String> {
+    let Some(dir) = dir else {
+        return Ok(program_source(program));
+    };
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path).map_err(|e| format!("{KERNELS_ENV}: reading {}: {e}", path.display()))
+    };
+    let texts =
+        [read("prelude.cuh")?, read("field.cuh")?, read("curve.cuh")?, read(&format!("{}.cu", program.name()))?];
+    tracing::warn!(
+        "compiling the {} kernels from {} ({KERNELS_ENV}), not the built-in sources",
+        program.name(),
+        dir.display()
+    );
+    Ok(assemble(program, texts.each_ref().map(String::as_str)))
+}
+
+/// Joins prelude, field, curve and the program file (in that order) as [`program_source`] does.
+fn assemble(program: Program, texts: [&str; 4]) -> String {
     let file = format!("{}.cu", program.name());
-    let mut out =
-        String::with_capacity(parts.iter().map(|(_, s)| s.len()).sum::<usize>() + program_file(program).len() + 256);
-    for (name, text) in parts.into_iter().chain([(file.as_str(), program_file(program))]) {
+    let names = ["prelude.cuh", "field.cuh", "curve.cuh", file.as_str()];
+    let mut out = String::with_capacity(texts.iter().map(|s| s.len()).sum::<usize>() + 256);
+    for (name, text) in names.into_iter().zip(texts) {
         out.push_str(&format!("// ---- {name} ----\n"));
         for line in text.lines() {
             let trimmed = line.trim_start();
@@ -88,6 +125,23 @@ mod tests {
             assert!(at("---- field.cuh") < at("---- curve.cuh"));
             assert!(at("---- curve.cuh") < at(&format!("---- {}.cu", program.name())));
         }
+    }
+
+    #[test]
+    fn a_kernel_folder_replaces_the_embedded_sources() {
+        let dir = std::env::temp_dir().join(format!("zkaccel-kernels-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, text) in [("prelude.cuh", PRELUDE), ("field.cuh", FIELD), ("curve.cuh", CURVE)] {
+            std::fs::write(dir.join(name), text).unwrap();
+        }
+        std::fs::write(dir.join("ntt.cu"), format!("{NTT}// edited on the GPU machine\n")).unwrap();
+        let edited = program_source_from(Program::Ntt, Some(&dir)).unwrap();
+        assert!(edited.contains("// edited on the GPU machine") && edited.starts_with("// ---- prelude.cuh"));
+        assert_eq!(edited.replace("// edited on the GPU machine\n", ""), program_source(Program::Ntt));
+        let missing = program_source_from(Program::Msm, Some(&dir)).unwrap_err();
+        assert!(missing.contains("msm.cu") && missing.contains(KERNELS_ENV), "{missing}");
+        assert_eq!(program_source_from(Program::Ntt, None).unwrap(), program_source(Program::Ntt));
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -97,3 +97,28 @@ fn target_arch_falls_back_to_what_nvrtc_knows() {
     let newest = *archs.last().unwrap();
     assert_eq!(nvrtc::target((99, 9)).unwrap(), Target::Ptx(newest / 10, newest % 10));
 }
+
+/// ptxas's report for sm_90 names every kernel of every program with its registers, and no
+/// kernel spills registers to local memory (a change that makes one spill shows here first;
+/// `cargo run -p zkaccel-cuda --example kernel_resources` prints the whole table).
+#[test]
+fn sm90_kernels_report_their_registers_and_do_not_spill() {
+    use zkaccel_cuda::driver::ptxas::{occupancy_limit, parse_report};
+    if !nvrtc_or_skip("sm90_kernels_report_their_registers_and_do_not_spill") {
+        return;
+    }
+    for program in Program::ALL {
+        let report = nvrtc::ptxas_report(program, Target::Cubin(9, 0), None).expect("ptxas report");
+        let kernels = parse_report(&report);
+        let mut names: Vec<String> = kernels.iter().map(|k| k.name.clone()).collect();
+        let mut declared = sources::kernel_names(&sources::program_source(program));
+        names.sort();
+        declared.sort();
+        assert_eq!(names, declared, "{}: ptxas reported other kernels:\n{report}", program.name());
+        for k in &kernels {
+            assert!((1..=255).contains(&k.registers), "{}: {} registers", k.name, k.registers);
+            assert_eq!((k.spill_store_bytes, k.spill_load_bytes), (0, 0), "{} spills:\n{report}", k.name);
+            eprintln!("{:<28} {:>3} registers, ≤ {:>4} threads/SM", k.name, k.registers, occupancy_limit(k.registers));
+        }
+    }
+}

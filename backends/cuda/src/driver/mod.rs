@@ -8,6 +8,7 @@
 pub mod cache;
 mod cuda_device;
 pub mod nvrtc;
+pub mod ptxas;
 
 use cudarc::driver::{result, sys};
 

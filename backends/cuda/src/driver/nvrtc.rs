@@ -149,7 +149,11 @@ pub fn compile(program: Program, target: Target) -> Result<Vec<u8>, CompileError
 
 /// Compiles `program` for `target`, reusing and filling `cache`.
 pub fn compile_cached(program: Program, target: Target, cache: &KernelCache) -> Result<Vec<u8>, CompileError> {
-    let source = sources::program_source(program);
+    let source = sources::runtime_program_source(program).map_err(|log| CompileError::Failed {
+        program: program.name().to_string(),
+        arch: target.arch(),
+        log,
+    })?;
     let options = options(target);
     let key = KernelCache::key(&source, &options, target.arch(), version()?);
     if let Some(image) = cache.get(&key) {
@@ -166,6 +170,26 @@ pub fn compile_cached(program: Program, target: Target, cache: &KernelCache) -> 
 /// Compiles `source` (named `name` in messages) for `target`, without the cache. PTX comes back
 /// NUL-terminated, ready for `cuModuleLoadData`.
 pub fn compile_source(name: &str, source: &str, target: Target) -> Result<Vec<u8>, CompileError> {
+    compile_with(name, source, target, &[]).map(|(image, _)| image)
+}
+
+/// ptxas's resource report for `program` on `target` (a CUBIN target): for every kernel, its
+/// registers, spill stores and loads, stack frame and shared memory, as ptxas prints them with
+/// `-v`. Needs NVRTC, not a GPU.
+/// `max_registers` caps the registers per thread (`--maxrregcount`), to see what a cap would spill.
+pub fn ptxas_report(program: Program, target: Target, max_registers: Option<u32>) -> Result<String, CompileError> {
+    let source = sources::runtime_program_source(program).map_err(|log| CompileError::Failed {
+        program: program.name().to_string(),
+        arch: target.arch(),
+        log,
+    })?;
+    let mut extra = vec!["--ptxas-options=-v".to_string()];
+    extra.extend(max_registers.map(|n| format!("--maxrregcount={n}")));
+    compile_with(program.name(), &source, target, &extra).map(|(_, log)| log)
+}
+
+/// [`compile_source`] with `extra` options after the usual ones; returns the image and NVRTC's log.
+fn compile_with(name: &str, source: &str, target: Target, extra: &[String]) -> Result<(Vec<u8>, String), CompileError> {
     require()?;
     let arch = target.arch();
     let src = CString::new(source).map_err(|_| CompileError::Failed {
@@ -176,7 +200,8 @@ pub fn compile_source(name: &str, source: &str, target: Target) -> Result<Vec<u8
     let file_name = CString::new(format!("{name}.cu")).expect("program names have no NUL");
     let prog = result::create_program(&src, Some(&file_name))
         .map_err(|e| CompileError::Nvrtc { call: "nvrtcCreateProgram", error: e.to_string() })?;
-    let options = options(target);
+    let mut options = options(target);
+    options.extend_from_slice(extra);
     // SAFETY: `prog` was just created and is destroyed exactly once below; `src` and
     // `file_name` outlive it.
     let outcome = unsafe { result::compile_program(prog, &options) };
@@ -197,12 +222,12 @@ pub fn compile_source(name: &str, source: &str, target: Target) -> Result<Vec<u8
             Target::Cubin(..) => unsafe { cubin(prog) },
         },
         Err(e) if e.0 == sys::nvrtcResult::NVRTC_ERROR_COMPILATION => {
-            Err(CompileError::Failed { program: name.to_string(), arch, log })
+            Err(CompileError::Failed { program: name.to_string(), arch, log: log.clone() })
         }
         Err(e) => Err(CompileError::Nvrtc { call: "nvrtcCompileProgram", error: format!("{e}; log: {log}") }),
     };
     let _ = unsafe { result::destroy_program(prog) };
-    image
+    image.map(|image| (image, log))
 }
 
 /// The CUBIN of a program compiled for an `sm_XY` target.
