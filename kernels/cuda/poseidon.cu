@@ -213,3 +213,17 @@ ZK_KERNEL void poseidon_hash(const u32* inputs, u32* outputs, const u32* global_
     }
 }
 ZK_REGISTER_KERNEL(poseidon_hash)
+
+// poseidon_hash for t = 3 only (2-input hashes, Merkle levels): the same arguments (t must be
+// 3). Alone in its kernel, the unrolled t = 3 state gets its own registers and no stack frame,
+// where poseidon_hash takes the most any of its sixteen widths needs (docs/CUDA.md).
+ZK_KERNEL void poseidon_hash_t3(const u32* inputs, u32* outputs, const u32* global_constants, u32 count, u32 t,
+                                u32 partial_rounds) {
+    (void)global_constants;
+    (void)t;
+    u64 idx = (u64)blockIdx.x * blockDim.x + threadIdx.x;
+    if (idx >= count) return;
+    PoseidonConstantSource cm;
+    poseidon_hash_one<3>(inputs, outputs, idx, cm, partial_rounds);
+}
+ZK_REGISTER_KERNEL(poseidon_hash_t3)

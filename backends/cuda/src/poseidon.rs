@@ -15,7 +15,7 @@
 //!   chunks through one reused pair of buffers; a Merkle tree that does not fit is built as subtrees
 //!   (whose roots are downloaded and become the leaves of the next pass). An allocation the device
 //!   refuses halves the chunk; below one message it is [`BackendError::OutOfMemory`].
-//! - **Merkle.** One launch per level (`poseidon_hash` with t = 3 on the level below), ping-pong
+//! - **Merkle.** One launch per level (`poseidon_hash_t3` on the level below), ping-pong
 //!   between two buffers; with [`MerkleOutput::RootOnly`] only the root comes back, with
 //!   [`MerkleOutput::AllLevels`] every level (the leaves are the caller's own copy).
 
@@ -32,10 +32,22 @@ use zkaccel_backends::{BackendError, MerkleOutput, MerkleTree, Op, Result};
 use crate::device::{DeviceBuffer, GpuDevice, KernelArg, LaunchShape, Program};
 use crate::layout::{fr_from_bytes, fr_from_bytes_into, fr_to_bytes, FIELD_BYTES};
 
-/// Threads per block of `poseidon_hash`.
+/// Threads per block of `poseidon_hash` and `poseidon_hash_t3`.
 const BLOCK: u32 = 256;
-/// The kernel that hashes one message per thread (also builds Merkle levels, with t = 3).
+/// The kernel that hashes one message per thread, any width t = 2..17.
 const KERNEL: &str = "poseidon_hash";
+/// The same for t = 3 alone (2-input hashes and Merkle levels): its own registers (168, against
+/// 173 and a 1,376-byte stack frame for the all-widths kernel with NVRTC 12.4 on sm_90).
+const KERNEL_T3: &str = "poseidon_hash_t3";
+
+/// The kernel that hashes width `t`.
+fn kernel_for(t: usize) -> &'static str {
+    if t == 3 {
+        KERNEL_T3
+    } else {
+        KERNEL
+    }
+}
 /// The constant-memory symbol of `poseidon.cu`.
 const CONSTANT_SYMBOL: &str = "poseidon_constants";
 /// The device id used in errors this engine raises itself.
@@ -296,7 +308,7 @@ impl PoseidonEngine {
         let as_u32 = |v: usize| u32::try_from(v).expect("chunks stay far below 2^32 messages");
         self.device.launch(
             Program::Poseidon,
-            KERNEL,
+            kernel_for(t),
             LaunchShape::cover(count as u64, BLOCK),
             &[
                 input,
@@ -313,6 +325,14 @@ impl PoseidonEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn width_three_has_its_own_kernel() {
+        assert_eq!(kernel_for(3), "poseidon_hash_t3");
+        assert!([2, 4, 12, 17].iter().all(|&t| kernel_for(t) == "poseidon_hash"));
+        let declared = crate::sources::kernel_names(crate::sources::POSEIDON);
+        assert!(declared.iter().any(|k| k == KERNEL_T3) && declared.iter().any(|k| k == KERNEL), "{declared:?}");
+    }
 
     #[test]
     fn poseidon_constant_sets_fit_where_the_kernel_expects_them() {
