@@ -1,18 +1,20 @@
-//! zkaccel host library: finds the devices of this machine and benchmarks them.
+//! zkaccel host library: finds the devices of this machine, splits work across them, proves
+//! Groth16 circuits, runs the proving daemon and benchmarks it all.
 //!
 //! # Design
 //!
 //! ```text
-//! CLI (src/main.rs, src/cli/)           parse arguments, print tables/JSON
-//!   └─ registry  (zkaccel::registry)    which devices exist: one probe per kind
-//!        └─ (later) scheduler            splits work across the registry's devices
-//!             └─ Backend trait            zkaccel_backends::Backend, one impl per device
+//! CLI (src/main.rs, src/cli/) or daemon (daemon)    requests: prove, bench, raw MSM/NTT/Poseidon
+//!   └─ groth16::Prover                              zkey + witness → NTTs and five MSMs
+//!        └─ scheduler                                splits each workload across healthy devices
+//!             └─ registry → Backend trait            zkaccel_backends::Backend: cpu, cuda, webgpu, fpga
 //! ```
 //!
-//! - [`registry`] probes every device kind (CPU always; CUDA, WebGPU and FPGA are listed as
-//!   *absent with a reason* until their backends are compiled in) and hands out
-//!   `Arc<dyn Backend>`s. Each kind has its own probe function, so a new backend plugs in by
-//!   filling one function.
+//! - [`registry`] probes every device kind (CPU always; CUDA, WebGPU and FPGA where present,
+//!   listed as *absent with a reason* otherwise) and hands out `Arc<dyn Backend>`s.
+//! - [`scheduler`] is itself a `Backend` over the registry's devices, with fault handling.
+//! - [`groth16`] reads circom/snarkjs files and proves on any backend; [`daemon`] serves proofs
+//!   from a durable queue; [`atomic_file`] writes outputs whole or not at all.
 //! - [`bench`] measures any `&dyn Backend` against the libraries people use today (arkworks,
 //!   ark-poly, light-poseidon) on deterministic inputs, and **verifies every result**: a fast
 //!   but wrong device fails the run instead of topping the table.
@@ -31,6 +33,7 @@
 
 #![deny(unsafe_code)]
 
+pub mod atomic_file;
 pub mod bench;
 pub mod daemon;
 pub mod groth16;

@@ -134,9 +134,8 @@ fn scheduler(selection: &DeviceSelection) -> anyhow::Result<Arc<Scheduler>> {
 /// Writes `text` to a temporary file beside `path`, then renames it over `path`: a crash never
 /// leaves a half-written proof.
 pub(super) fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp =
-        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a file in {}", dir.display()))?;
+    let mut temp = zkaccel::atomic_file::temp_beside(path)
+        .with_context(|| format!("creating a file beside {}", path.display()))?;
     std::io::Write::write_all(&mut temp, text.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
     temp.persist(path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())

@@ -100,8 +100,7 @@ pub fn write_zkey(key: &ProvingKey, mut w: impl Write) -> io::Result<()> {
 /// Writes `key` to `path` atomically: into a temporary file beside it, synced, then renamed
 /// over `path`, so a crash never leaves a truncated key under that name.
 pub fn write_zkey_file(key: &ProvingKey, path: &Path) -> io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut writer = BufWriter::with_capacity(1 << 20, tempfile::NamedTempFile::new_in(dir)?);
+    let mut writer = BufWriter::with_capacity(1 << 20, crate::atomic_file::temp_beside(path)?);
     write_zkey(key, &mut writer)?;
     let temp = writer.into_inner().map_err(|e| e.into_error())?;
     temp.as_file().sync_all()?;
