@@ -144,3 +144,32 @@ fn bench_rejects_bad_settings_clearly() {
     let err = stderr_of_failure(&["bench", "--op", "fft"]);
     assert!(err.contains("fft") && err.contains("poseidon"), "{err}");
 }
+
+/// `setup-insecure` on a missing file, a file of another kind and an unwritable destination:
+/// an `error:` line naming the problem, never a panic, and no key left behind.
+#[test]
+fn setup_insecure_rejects_bad_input_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/groth16/multiplier");
+    let zkey = dir.path().join("k.zkey");
+    let vkey = dir.path().join("vk.json");
+    let (zkey, vkey) = (zkey.to_str().unwrap(), vkey.to_str().unwrap());
+    let missing = dir.path().join("missing.r1cs");
+    let wtns = format!("{fixtures}/witness.wtns");
+    let r1cs = format!("{fixtures}/circuit.r1cs");
+    let unwritable = dir.path().join("no/such/dir/k.zkey");
+    for (args, expect) in [
+        (vec![missing.to_str().unwrap(), zkey, vkey], "missing.r1cs"),
+        (vec![wtns.as_str(), zkey, vkey], "r1cs"),
+        (vec![r1cs.as_str(), unwritable.to_str().unwrap(), vkey], "no/such/dir"),
+        (vec![r1cs.as_str(), zkey, vkey, "--seed", "abc"], "--seed"),
+    ] {
+        let mut all = vec!["setup-insecure"];
+        all.extend_from_slice(&args);
+        let err = stderr_of_failure(&all);
+        assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+        assert!(err.lines().any(|l| l.starts_with("error")), "{args:?}: no error line: {err}");
+        assert!(err.contains(expect), "{args:?}: the error does not name {expect}: {err}");
+        assert!(!std::path::Path::new(zkey).exists(), "{args:?} left a key behind");
+    }
+}

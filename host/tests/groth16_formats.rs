@@ -71,7 +71,13 @@ fn zkey_from_path_and_missing_path() {
     let path = dir.path().join("k.zkey");
     std::fs::write(&path, zkey_bytes(&key)).expect("write");
     assert_eq!(&key, &read_zkey(&path, &no_cache()).expect("read"));
-    assert!(matches!(read_zkey(&dir.path().join("absent.zkey"), &no_cache()), Err(FormatError::Io(_))));
+    let absent = dir.path().join("absent.zkey");
+    match read_zkey(&absent, &no_cache()) {
+        Err(FormatError::Open { path, error }) => {
+            assert_eq!((path, error.kind()), (absent, std::io::ErrorKind::NotFound));
+        }
+        other => panic!("expected FormatError::Open, got {other:?}"),
+    }
 }
 
 #[test]

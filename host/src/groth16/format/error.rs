@@ -43,9 +43,17 @@ impl fmt::Display for Section {
 /// Why a `.zkey`, `.wtns` or `.r1cs` file could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
-    /// The operating system failed to open, seek or read the file.
+    /// The file could not be opened (missing, unreadable, a folder).
+    #[error("cannot open {}: {error}", path.display())]
+    Open {
+        /// The path given.
+        path: std::path::PathBuf,
+        /// What the operating system said (in the message, so not also a `source`).
+        error: std::io::Error,
+    },
+    /// The operating system failed to seek or read the open file.
     #[error("I/O error: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
     /// The first four bytes are not the expected magic.
     #[error("{kind}: wrong magic: expected {expected:?}, found {found:?} (not a {kind} file)")]
     BadMagic {
@@ -210,4 +218,43 @@ pub enum FormatError {
         /// The witness length.
         found: usize,
     },
+}
+
+impl From<std::io::Error> for FormatError {
+    fn from(error: std::io::Error) -> Self {
+        FormatError::Io(error)
+    }
+}
+
+impl FormatError {
+    /// Opens `path` for reading, naming it in the error.
+    pub fn open(path: &std::path::Path) -> Result<std::fs::File, FormatError> {
+        let failed = |error| FormatError::Open { path: path.to_path_buf(), error };
+        let file = std::fs::File::open(path).map_err(failed)?;
+        if file.metadata().map_err(failed)?.is_dir() {
+            return Err(failed(std::io::Error::new(std::io::ErrorKind::InvalidInput, "it is a folder, not a file")));
+        }
+        Ok(file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_names_the_path_once_and_refuses_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.zkey");
+        let err = FormatError::open(&missing).unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("cannot open ") && text.contains("missing.zkey"), "{text}");
+        assert!(std::error::Error::source(&err).is_none(), "the cause is in the message, not repeated as a source");
+        let folder = FormatError::open(dir.path()).unwrap_err().to_string();
+        assert!(folder.contains("folder"), "{folder}");
+        std::fs::write(dir.path().join("f"), b"x").unwrap();
+        assert!(FormatError::open(&dir.path().join("f")).is_ok());
+        let io = FormatError::from(std::io::Error::other("disk on fire"));
+        assert_eq!(io.to_string(), "I/O error: disk on fire");
+    }
 }

@@ -2,7 +2,6 @@
 //! (A·w ∘ B·w = C·w), with coefficients in standard form; plus a witness check that names the
 //! first unsatisfied constraint.
 
-use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
@@ -105,7 +104,7 @@ impl R1cs {
 
 /// Reads a `.r1cs` file.
 pub fn read_r1cs(path: &Path) -> Result<R1cs, FormatError> {
-    read_r1cs_from(File::open(path)?)
+    read_r1cs_from(FormatError::open(path)?)
 }
 
 /// Reads a `.r1cs` from any seekable reader.

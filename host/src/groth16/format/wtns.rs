@@ -4,7 +4,6 @@
 //! signals, then the private ones): that is what the prover consumes, and a wrapper type would
 //! add nothing.
 
-use std::fs::File;
 use std::io::{self, Read, Seek, Write};
 use std::path::Path;
 
@@ -24,7 +23,7 @@ pub const VALUES: Section = Section { id: 2, name: "witness values" };
 
 /// Reads a `.wtns` file: every value checked to be below BN254's r.
 pub fn read_wtns(path: &Path) -> Result<Vec<Fr>, FormatError> {
-    read_wtns_from(File::open(path)?)
+    read_wtns_from(FormatError::open(path)?)
 }
 
 /// Reads a `.wtns` from any seekable reader.

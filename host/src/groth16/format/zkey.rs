@@ -7,7 +7,6 @@
 //! also checked to be in the subgroup, unless the validation cache says this exact file (by
 //! SHA-256) passed before.
 
-use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -75,7 +74,7 @@ impl ZkeyOptions {
 
 /// Reads and validates a snarkjs Groth16 `.zkey` file.
 pub fn read_zkey(path: &Path, options: &ZkeyOptions) -> Result<ProvingKey, FormatError> {
-    read_zkey_from(File::open(path)?, options)
+    read_zkey_from(FormatError::open(path)?, options)
 }
 
 /// The parsed section 2, before the big sections are read.
