@@ -215,6 +215,24 @@ fn wrong_groth16_proofs_fail_the_run() {
 }
 
 #[test]
+fn wrong_msm_fails_the_real_witness_cases() {
+    let config = BenchConfig {
+        ops: vec![BenchOp::MsmWitness],
+        circuits: vec!["multiplier".into()],
+        repeat: Some(1),
+        warmup: 0,
+        ..BenchConfig::default()
+    };
+    let good: Arc<dyn Backend> = Arc::new(TestBackend::new(Fault::None));
+    let outcome = runner::run_all(&config, &[good], &runner::Silent).unwrap();
+    let labels: Vec<_> = outcome.results.iter().map(|r| r.circuit.clone().unwrap_or_default()).collect();
+    assert_eq!(labels, ["multiplier (witness)", "multiplier (random)"], "{:?}", outcome.skipped);
+    let bad: Arc<dyn Backend> = Arc::new(TestBackend::new(Fault::MsmOffByGenerator));
+    let err = runner::run_all(&config, &[bad], &runner::Silent).unwrap_err();
+    assert!(matches!(err, BenchError::Mismatch { op: BenchOp::MsmWitness, .. }), "{err:?}");
+}
+
+#[test]
 fn missing_groth16_circuits_are_skipped_with_the_folders_searched() {
     let dir = tempfile::tempdir().unwrap();
     let config = BenchConfig {
@@ -296,8 +314,11 @@ fn cpu_backend_verifies_on_every_op() {
             ..BenchConfig::default()
         };
         let outcome = runner::run(&config, &[&cpu], &runner::Silent).unwrap();
-        // Every op but Groth16, which `runner::run_all` proves (see wrong_groth16_proofs_fail_the_run).
-        assert_eq!(outcome.results.len(), BenchOp::ALL.len() - 1);
+        // Every op but those on circuit files (groth16, msm-witness), which `runner::run_all`
+        // runs (see wrong_groth16_proofs_fail_the_run and bench::witness_msm's tests).
+        let generated = BenchOp::ALL.iter().filter(|op| !op.from_circuits()).count();
+        assert_eq!(generated, BenchOp::ALL.len() - 2);
+        assert_eq!(outcome.results.len(), generated);
         assert!(outcome.results.iter().all(|r| !r.verified.is_empty()));
     }
 }
